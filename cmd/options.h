@@ -1,0 +1,61 @@
+/* options.h - tungate-run's command line: parsed into a struct options,
+ * with no side effects other than printing --help and --version, so it can
+ * be unit-tested.
+ */
+#ifndef TUNGATE_OPTIONS_H
+#define TUNGATE_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/**
+ * struct options - what the command line asked for
+ * @mtu:		TUN MTU (--mtu)
+ * @max_flows:		flow table size (--max-flows)
+ * @udp_timeout_s:	UDP session idle timeout in seconds (--udp-timeout)
+ * @drain_s:		how long flows may finish after the program exits
+ * @verbosity:		-1 quiet, 0 default, 1.. verbose
+ * @command:		the program and its arguments (NULL-terminated,
+ *			pointing into the argv given to options_parse())
+ */
+struct options {
+	unsigned int mtu;
+	unsigned int max_flows;
+	unsigned int udp_timeout_s;
+	unsigned int drain_s;
+	int verbosity;
+	char **command;
+};
+
+/**
+ * enum options_result - what options_parse() found
+ * @OPTIONS_RUN:	run @command
+ * @OPTIONS_EXIT:	--help or --version printed: exit 0
+ * @OPTIONS_ERROR:	bad command line; the message is in @err: exit 125
+ */
+enum options_result {
+	OPTIONS_RUN,
+	OPTIONS_EXIT,
+	OPTIONS_ERROR,
+};
+
+/**
+ * options_parse() - parse tungate-run's arguments
+ * @o:		output, defaults filled in first
+ * @argc:	argument count
+ * @argv:	arguments (argv[0] is the program name)
+ * @err:	message buffer for OPTIONS_ERROR, quoting the bad text
+ * @errlen:	its size
+ *
+ * Options end at "--" or at the first non-option (the command).
+ * Return: enum options_result
+ */
+enum options_result options_parse(struct options *o, int argc, char **argv,
+				  char *err, size_t errlen);
+
+/**
+ * options_usage() - the --help text
+ */
+const char *options_usage(void);
+
+#endif /* TUNGATE_OPTIONS_H */

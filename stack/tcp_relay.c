@@ -1,0 +1,437 @@
+/* tcp_relay.c - the host side of a TCP flow: admission, the upstream
+ * connect, and moving bytes between the host socket and lwIP.
+ *
+ * A flow goes through these states (flow.h):
+ *
+ *   SYN from the sandbox --admit--> CONNECTING   SYN held, connect() runs
+ *     upstream refuses             -> RST to the program (ECONNREFUSED)
+ *     upstream unreachable         -> ICMP unreachable to the program
+ *     upstream connects            -> HANDSHAKE  SYN given to lwIP, which
+ *                                                answers SYN-ACK
+ *   handshake completes (accept)   -> RELAY      bytes flow both ways
+ *
+ * so a refused destination never looks "connected, then reset". While
+ * relaying, each direction ends on its own: the program's FIN becomes
+ * shutdown(SHUT_WR) once every byte before it reached the host socket; the
+ * host's end of file becomes a FIN once every byte reached lwIP. When both
+ * are done the flow ends. A reset on either side resets the other.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "stack/gateway.h"
+
+/* Host reads per service call: bounds one flow's turn. */
+#define TCP_RELAY_READS		8
+/* Buffers handed to one sendmsg(): lwIP queues one pbuf per segment. */
+#define TCP_RELAY_IOV		64
+
+/**
+ * tcp_relay_close_socket() - close the host socket, with RST if @reset
+ */
+static void tcp_relay_close_socket(struct flow *f, bool reset)
+{
+	if (f->fd < 0)
+		return;
+	if (reset) {
+		struct linger lin = { .l_onoff = 1, .l_linger = 0 };
+
+		setsockopt(f->fd, SOL_SOCKET, SO_LINGER, &lin, sizeof(lin));
+	}
+	close(f->fd);		/* also leaves epoll */
+	f->fd = -1;
+	f->events = 0;
+}
+
+static void tcp_relay_free(struct flow *f)
+{
+	free(f->tcp.syn);
+	f->tcp.syn = NULL;
+	free(f->tcp.down_buf);
+	f->tcp.down_buf = NULL;
+}
+
+/**
+ * tcp_relay_end() - end a flow: release lwIP and the socket, report
+ * @g:		gateway
+ * @f:		flow
+ * @end:	reason
+ * @reset:	reset both sides (else both were closed cleanly)
+ */
+static void tcp_relay_end(struct tg_stack *g, struct flow *f,
+			  enum tg_flow_end end, bool reset)
+{
+	tcp_lwip_release(f, reset);
+	tcp_relay_close_socket(f, reset);
+	tcp_relay_free(f);
+	gateway_finish(g, f, end);
+}
+
+/**
+ * tcp_relay_reply_to_syn() - answer the held SYN with a RST or ICMP error
+ */
+static void tcp_relay_reply_to_syn(struct tg_stack *g, const uint8_t *syn,
+				   size_t len, enum packet_unreach reason,
+				   bool rst)
+{
+	struct packet_info pi;
+
+	if (!syn || packet_parse(syn, len, &pi) != PACKET_OK)
+		return;
+	tun_io_send_reply(g, syn, len, &pi, reason, rst);
+}
+
+/**
+ * tcp_relay_connect_failed() - upstream connect failed with @err
+ *
+ * ECONNREFUSED becomes a RST, so the program sees ECONNREFUSED at once;
+ * anything else an ICMP error matching the cause.
+ */
+static void tcp_relay_connect_failed(struct tg_stack *g, struct flow *f,
+				     int err)
+{
+	enum packet_unreach reason = PACKET_UNREACH_HOST;
+	enum tg_flow_end end = TG_END_UNREACHABLE;
+	bool rst = false;
+
+	switch (err) {
+	case ECONNREFUSED:
+		rst = true;
+		end = TG_END_REFUSED;
+		break;
+	case ENETUNREACH:
+		reason = PACKET_UNREACH_NET;
+		break;
+	case EACCES:
+	case EPERM:
+		reason = PACKET_UNREACH_ADMIN;
+		end = TG_END_REFUSED;
+		break;
+	case ETIMEDOUT:
+		end = TG_END_TIMEOUT;
+		break;
+	default:
+		break;
+	}
+	debug("tcp flow %llu: upstream connect: %s",
+	      (unsigned long long)f->info.id, strerror(err));
+	tcp_relay_reply_to_syn(g, f->tcp.syn, f->tcp.syn_len, reason, rst);
+	tcp_relay_end(g, f, end, true);
+}
+
+/**
+ * tcp_relay_connected() - upstream is there: let lwIP answer the SYN
+ */
+static void tcp_relay_connected(struct tg_stack *g, struct flow *f)
+{
+	f->state = FLOW_TCP_HANDSHAKE;
+	gateway_set_deadline(g, f, now_ms() + GATEWAY_HANDSHAKE_MS);
+	/* Nothing to read before the program is connected; errors will
+	 * show when relaying starts. */
+	gateway_flow_events(g, f, 0);
+	if (tcp_lwip_feed_syn(g, f)) {
+		tcp_relay_end(g, f, TG_END_ERROR, true);
+		return;
+	}
+	/* Accept may have happened already (it cannot: the handshake needs
+	 * the program's ACK), so the flow waits in HANDSHAKE. */
+}
+
+static int tcp_relay_socket(const struct tg_endpoint *upstream)
+{
+	int one = 1;
+	int fd;
+
+	fd = socket(upstream->family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		    0);
+	if (fd < 0)
+		return -errno;
+	/* The program's own stack decides segment sizes; do not add delay. */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	return fd;
+}
+
+void tcp_relay_syn(struct tg_stack *g, const uint8_t *pkt, size_t len,
+		   const struct packet_info *pi)
+{
+	struct sockaddr_storage ss;
+	enum tg_flow_end end;
+	struct flow *f;
+	socklen_t sl;
+	int fd;
+
+	f = gateway_admit(g, IPPROTO_TCP, &pi->src, &pi->dst,
+			  FLOW_TCP_CONNECTING, &end);
+	if (!f) {
+		tun_io_send_reply(g, pkt, len, pi, PACKET_UNREACH_ADMIN, true);
+		return;
+	}
+
+	f->tcp.syn = malloc(len);
+	if (!f->tcp.syn) {
+		tun_io_send_reply(g, pkt, len, pi, PACKET_UNREACH_HOST, true);
+		tcp_relay_end(g, f, TG_END_ERROR, true);
+		return;
+	}
+	memcpy(f->tcp.syn, pkt, len);
+	f->tcp.syn_len = (uint16_t)len;
+
+	fd = tcp_relay_socket(&f->info.upstream);
+	if (fd < 0) {
+		tcp_relay_connect_failed(g, f, -fd);
+		return;
+	}
+	f->fd = fd;
+
+	sl = tg_endpoint_to_sockaddr(&f->info.upstream, &ss);
+	if (!connect(fd, (struct sockaddr *)&ss, sl)) {
+		tcp_relay_connected(g, f);
+		return;
+	}
+	if (errno != EINPROGRESS) {
+		tcp_relay_connect_failed(g, f, errno);
+		return;
+	}
+	gateway_set_deadline(g, f, now_ms() + GATEWAY_CONNECT_MS);
+	if (gateway_flow_events(g, f, EPOLLOUT))
+		tcp_relay_end(g, f, TG_END_ERROR, true);
+}
+
+/**
+ * tcp_relay_flush_upload() - write queued inside data to the host socket
+ *
+ * Return: 0, or -errno if the host socket failed (the flow must end)
+ */
+static int tcp_relay_flush_upload(struct flow *f)
+{
+	struct iovec iov[TCP_RELAY_IOV];
+	struct msghdr mh = { .msg_iov = iov };
+	ssize_t n;
+
+	while (f->tcp.upq_bytes) {
+		mh.msg_iovlen = (size_t)tcp_lwip_upload_iov(f, iov, TCP_RELAY_IOV);
+		n = sendmsg(f->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				return 0;
+			return -errno;
+		}
+		tcp_lwip_upload_consume(f, (size_t)n);
+		f->info.bytes_out += (uint64_t)n;
+	}
+	return 0;
+}
+
+/**
+ * tcp_relay_push_down() - give @len bytes to lwIP; keep what it refuses
+ *
+ * Return: 0, or -ENOMEM
+ */
+static int tcp_relay_push_down(struct flow *f, const uint8_t *data, size_t len)
+{
+	size_t done = tcp_lwip_write(f, data, len);
+
+	f->info.bytes_in += done;
+	if (done == len)
+		return 0;
+
+	/* lwIP ran out of memory: keep the rest until it has room. */
+	f->tcp.down_buf = malloc(len - done);
+	if (!f->tcp.down_buf)
+		return -ENOMEM;
+	memcpy(f->tcp.down_buf, data + done, len - done);
+	f->tcp.down_len = (uint32_t)(len - done);
+	f->tcp.down_off = 0;
+	return 0;
+}
+
+/**
+ * tcp_relay_retry_down() - offer lwIP the data it refused earlier
+ *
+ * Return: true if nothing is left over
+ */
+static bool tcp_relay_retry_down(struct flow *f)
+{
+	size_t done;
+
+	if (!f->tcp.down_buf)
+		return true;
+	done = tcp_lwip_write(f, f->tcp.down_buf + f->tcp.down_off,
+			      f->tcp.down_len - f->tcp.down_off);
+	f->tcp.down_off += (uint32_t)done;
+	f->info.bytes_in += done;
+	if (f->tcp.down_off < f->tcp.down_len)
+		return false;
+	free(f->tcp.down_buf);
+	f->tcp.down_buf = NULL;
+	f->tcp.down_len = f->tcp.down_off = 0;
+	return true;
+}
+
+/**
+ * tcp_relay_read_host() - read the host socket into lwIP while it has room
+ *
+ * Return: 0, or -errno if the host socket failed (the flow must end)
+ */
+static int tcp_relay_read_host(struct tg_stack *g, struct flow *f)
+{
+	int i;
+
+	if (!tcp_relay_retry_down(f))
+		return 0;
+
+	for (i = 0; i < TCP_RELAY_READS && !f->tcp.host_eof; i++) {
+		size_t space = tcp_lwip_send_space(f);
+		ssize_t n;
+
+		if (!space)
+			break;
+		n = recv(f->fd, g->buf, MIN(space, (size_t)GATEWAY_PACKET_MAX),
+			 MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				break;
+			return -errno;
+		}
+		if (n == 0) {
+			f->tcp.host_eof = true;
+			break;
+		}
+		if (tcp_relay_push_down(f, g->buf, (size_t)n))
+			return -ENOMEM;
+		if (f->tcp.down_buf)
+			break;
+	}
+	tcp_lwip_output(f);
+	return 0;
+}
+
+/**
+ * tcp_relay_wanted_events() - epoll events the flow needs now
+ */
+static uint32_t tcp_relay_wanted_events(const struct flow *f)
+{
+	uint32_t ev = 0;
+
+	if (f->tcp.upq_bytes)
+		ev |= EPOLLOUT;
+	if (!f->tcp.host_eof && !f->tcp.down_buf && tcp_lwip_send_space(f))
+		ev |= EPOLLIN | EPOLLRDHUP;
+	return ev;
+}
+
+/**
+ * tcp_relay_lwip_gone() - lwIP freed the pcb: the program reset the
+ * connection, or lwIP gave up retransmitting. Pass the reset upstream.
+ */
+static void tcp_relay_lwip_gone(struct tg_stack *g, struct flow *f)
+{
+	/* Data the program sent before its RST still goes out first. */
+	if (f->tcp.reset && f->fd >= 0)
+		tcp_relay_flush_upload(f);
+	tcp_relay_end(g, f, TG_END_RESET, true);
+}
+
+void tcp_relay_service(struct tg_stack *g, struct flow *f)
+{
+	int err;
+
+	if (f->state != FLOW_TCP_RELAY)
+		return;
+	if (f->deadline)
+		gateway_set_deadline(g, f, 0);	/* handshake done */
+	if (f->tcp.lwip_gone) {
+		tcp_relay_lwip_gone(g, f);
+		return;
+	}
+
+	/* Program -> host, then its FIN once the queue is empty. */
+	err = tcp_relay_flush_upload(f);
+	if (err)
+		goto reset;
+	if (f->tcp.in_fin && !f->tcp.upq_bytes && !f->tcp.out_shut) {
+		shutdown(f->fd, SHUT_WR);
+		f->tcp.out_shut = true;
+	}
+
+	/* Host -> program, then the host's FIN once lwIP has every byte. */
+	err = tcp_relay_read_host(g, f);
+	if (err)
+		goto reset;
+	if (f->tcp.lwip_gone) {
+		tcp_relay_lwip_gone(g, f);
+		return;
+	}
+	if (f->tcp.host_eof && !f->tcp.down_buf && !f->tcp.fin_sent) {
+		f->tcp.fin_sent = true;
+		if (!f->tcp.out_shut)
+			tcp_lwip_shutdown_tx(f);
+		/* else: tcp_close() below sends the FIN */
+	}
+
+	if (f->tcp.fin_sent && f->tcp.out_shut) {
+		tcp_relay_end(g, f, TG_END_CLOSED, false);
+		return;
+	}
+	if (gateway_flow_events(g, f, tcp_relay_wanted_events(f)))
+		goto reset;
+	return;
+
+reset:
+	debug("tcp flow %llu: host socket: %s", (unsigned long long)f->info.id,
+	      strerror(-err));
+	tcp_relay_end(g, f, TG_END_RESET, true);
+}
+
+void tcp_relay_event(struct tg_stack *g, struct flow *f, uint32_t events)
+{
+	int err = 0;
+	socklen_t sl = sizeof(err);
+
+	switch (f->state) {
+	case FLOW_TCP_CONNECTING:
+		if (getsockopt(f->fd, SOL_SOCKET, SO_ERROR, &err, &sl))
+			err = errno;
+		if (err) {
+			tcp_relay_connect_failed(g, f, err);
+			return;
+		}
+		if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR))
+			tcp_relay_connected(g, f);
+		return;
+	case FLOW_TCP_RELAY:
+		tcp_relay_service(g, f);
+		return;
+	default:
+		return;
+	}
+}
+
+void tcp_relay_expire(struct tg_stack *g, struct flow *f)
+{
+	switch (f->state) {
+	case FLOW_TCP_CONNECTING:
+		/* The kernel's own connect timeout normally comes first. */
+		tcp_relay_reply_to_syn(g, f->tcp.syn, f->tcp.syn_len,
+				       PACKET_UNREACH_HOST, false);
+		tcp_relay_end(g, f, TG_END_TIMEOUT, true);
+		return;
+	case FLOW_TCP_HANDSHAKE:
+		/* The program never completed the handshake. */
+		tcp_relay_end(g, f, TG_END_TIMEOUT, true);
+		return;
+	default:
+		return;
+	}
+}
+
+void tcp_relay_shutdown(struct tg_stack *g, struct flow *f)
+{
+	tcp_relay_end(g, f, TG_END_SHUTDOWN, true);
+}

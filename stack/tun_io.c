@@ -1,0 +1,126 @@
+/* tun_io.c - the TUN side of the gateway: read packets in bursts, decide
+ * what each one is, and write back what lwIP or the gateway answers.
+ *
+ * Every packet is parsed here once (stack/packet.h) before lwIP sees it:
+ *  - a TCP SYN for a flow not in the table is held back for admission
+ *    (tcp_relay_syn()); a SYN retransmitted while upstream still connects
+ *    is dropped;
+ *  - other TCP segments and UDP datagrams go to lwIP;
+ *  - everything else (ICMP, multicast, malformed packets) is dropped: lwIP
+ *    would otherwise answer pings for every address in the world.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "stack/gateway.h"
+
+/* Packets the gateway never relays: multicast, broadcast, unspecified. */
+static bool tun_io_not_unicast(const struct tg_endpoint *dst)
+{
+	static const uint8_t zero[16];
+
+	if (dst->family == AF_INET) {
+		return dst->addr[0] >= 224 ||		/* multicast, class E */
+		       !memcmp(dst->addr, zero, 4);
+	}
+	return dst->addr[0] == 0xff || !memcmp(dst->addr, zero, 16);
+}
+
+static void tun_io_handle_tcp(struct tg_stack *g, const uint8_t *pkt,
+			      size_t len, const struct packet_info *pi)
+{
+	uint8_t flags = pi->tcp_flags;
+
+	if (pi->has_l4 && (flags & PACKET_TCP_SYN) &&
+	    !(flags & (PACKET_TCP_ACK | PACKET_TCP_RST))) {
+		struct flow *f = flow_table_lookup(&g->flows, IPPROTO_TCP,
+						   &pi->src, &pi->dst);
+
+		if (!f) {
+			tcp_relay_syn(g, pkt, len, pi);
+			return;
+		}
+		if (f->state == FLOW_TCP_CONNECTING)
+			return;		/* retransmission; SYN is held */
+	}
+	if (lwip_glue_input(pkt, len, &pi->dst))
+		g->stats.tun_rx_dropped++;
+}
+
+static void tun_io_handle(struct tg_stack *g, const uint8_t *pkt, size_t len)
+{
+	struct packet_info pi;
+
+	if (packet_parse(pkt, len, &pi) != PACKET_OK ||
+	    tun_io_not_unicast(&pi.dst)) {
+		g->stats.tun_rx_dropped++;
+		return;
+	}
+	len = pi.ip_len;	/* trailing bytes are not part of the packet */
+
+	switch (pi.proto) {
+	case IPPROTO_TCP:
+		tun_io_handle_tcp(g, pkt, len, &pi);
+		return;
+	case IPPROTO_UDP:
+		/* Non-first fragments have no port: the first one binds. */
+		if ((pi.has_l4 && udp_lwip_bind_port(g, pi.dst.port)) ||
+		    lwip_glue_input(pkt, len, &pi.dst))
+			g->stats.tun_rx_dropped++;
+		return;
+	default:
+		g->stats.tun_rx_dropped++;
+		return;
+	}
+}
+
+int tun_io_read_burst(struct tg_stack *g)
+{
+	int i;
+
+	for (i = 0; i < GATEWAY_TUN_BURST; i++) {
+		ssize_t n = read(g->cfg.tun_fd, g->tun_buf, GATEWAY_PACKET_MAX);
+
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				return 0;
+			return -errno;
+		}
+		g->stats.tun_rx_packets++;
+		tun_io_handle(g, g->tun_buf, (size_t)n);
+	}
+	return 0;
+}
+
+int tun_io_write(struct tg_stack *g, const struct iovec *iov, int iovcnt)
+{
+	if (writev(g->cfg.tun_fd, iov, iovcnt) < 0) {
+		g->stats.tun_tx_errors++;
+		return -errno;
+	}
+	g->stats.tun_tx_packets++;
+	return 0;
+}
+
+void tun_io_send_reply(struct tg_stack *g, const uint8_t *pkt, size_t len,
+		       const struct packet_info *pi,
+		       enum packet_unreach reason, bool rst)
+{
+	uint8_t out[1280];
+	struct iovec iov;
+	size_t n;
+
+	if (rst)
+		n = packet_build_tcp_rst(out, sizeof(out), pi);
+	else
+		n = packet_build_icmp_unreach(out, sizeof(out), pkt, len, pi,
+					      reason);
+	if (!n)
+		return;
+	iov.iov_base = out;
+	iov.iov_len = n;
+	tun_io_write(g, &iov, 1);
+}

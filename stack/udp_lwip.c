@@ -1,0 +1,132 @@
+/* udp_lwip.c - the lwIP side of UDP: one pcb per destination port, bound to
+ * any address, receives the program's datagrams (lwIP has reassembled
+ * fragments and checked checksums); replies are sent from the session's
+ * original destination with udp_sendto_if_src(), so the program sees an
+ * answer from the address and port it wrote to.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "lwip/ip.h"
+#include "lwip/ip_addr.h"
+#include "lwip/pbuf.h"
+#include "lwip/udp.h"
+
+#include "stack/gateway.h"
+
+static struct udp_pcb *udp_ports[65536];
+static struct tg_stack *udp_gateway;
+
+static void udp_endpoint_from_lwip(struct tg_endpoint *ep, const ip_addr_t *ip,
+				   u16_t port)
+{
+	memset(ep, 0, sizeof(*ep));
+	ep->port = port;
+	if (IP_IS_V6(ip)) {
+		ep->family = AF_INET6;
+		memcpy(ep->addr, ip_2_ip6(ip)->addr, 16);
+	} else {
+		ep->family = AF_INET;
+		memcpy(ep->addr, &ip_2_ip4(ip)->addr, 4);
+	}
+}
+
+static void udp_lwip_to_ipaddr(ip_addr_t *ip, const struct tg_endpoint *ep)
+{
+	memset(ip, 0, sizeof(*ip));
+	if (ep->family == AF_INET6) {
+		IP_SET_TYPE_VAL(*ip, IPADDR_TYPE_V6);
+		memcpy(ip_2_ip6(ip)->addr, ep->addr, 16);
+	} else {
+		IP_SET_TYPE_VAL(*ip, IPADDR_TYPE_V4);
+		memcpy(&ip_2_ip4(ip)->addr, ep->addr, 4);
+	}
+}
+
+static void udp_lwip_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p,
+			  const ip_addr_t *addr, u16_t port)
+{
+	struct tg_endpoint src, dst;
+	struct iovec iov[32];
+	struct pbuf *q;
+	int n = 0;
+
+	(void)arg;
+	udp_endpoint_from_lwip(&src, addr, port);
+	udp_endpoint_from_lwip(&dst, ip_current_dest_addr(), pcb->local_port);
+
+	for (q = p; q && n < (int)ARRAY_SIZE(iov); q = q->next) {
+		iov[n].iov_base = q->payload;
+		iov[n].iov_len = q->len;
+		n++;
+	}
+	if (q) {
+		/* A datagram reassembled from many fragments: flatten it. */
+		static uint8_t flat[GATEWAY_PACKET_MAX];
+
+		pbuf_copy_partial(p, flat, p->tot_len, 0);
+		iov[0].iov_base = flat;
+		iov[0].iov_len = p->tot_len;
+		n = 1;
+	}
+	udp_relay_from_inside(udp_gateway, &src, &dst, iov, n, p->tot_len);
+	pbuf_free(p);
+}
+
+int udp_lwip_bind_port(struct tg_stack *g, uint16_t port)
+{
+	struct udp_pcb *pcb;
+
+	udp_gateway = g;
+	if (udp_ports[port])
+		return 0;
+	pcb = udp_new_ip_type(IPADDR_TYPE_ANY);
+	if (!pcb)
+		return -ENOMEM;
+	ip_set_option(pcb, SOF_REUSEADDR);
+	if (udp_bind(pcb, IP_ANY_TYPE, port) != ERR_OK) {
+		udp_remove(pcb);
+		return -EADDRINUSE;
+	}
+	udp_recv(pcb, udp_lwip_recv, NULL);
+	udp_ports[port] = pcb;
+	return 0;
+}
+
+void udp_lwip_close_ports(void)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(udp_ports); i++) {
+		if (udp_ports[i]) {
+			udp_remove(udp_ports[i]);
+			udp_ports[i] = NULL;
+		}
+	}
+}
+
+int udp_lwip_send(struct tg_stack *g, const struct flow *f,
+		  const uint8_t *data, size_t len)
+{
+	struct udp_pcb *pcb = udp_ports[f->info.dst.port];
+	ip_addr_t to, from;
+	struct pbuf *p;
+	err_t err;
+
+	(void)g;
+	if (!pcb)
+		return -ENOENT;
+	if (len > 0xffff - 8 - 40)
+		return -EMSGSIZE;
+	p = pbuf_alloc(PBUF_TRANSPORT, (u16_t)len, PBUF_RAM);
+	if (!p)
+		return -ENOMEM;
+	memcpy(p->payload, data, len);
+
+	udp_lwip_to_ipaddr(&to, &f->info.src);
+	udp_lwip_to_ipaddr(&from, &f->info.dst);
+	err = udp_sendto_if_src(pcb, p, &to, f->info.src.port,
+				lwip_glue_netif(), &from);
+	pbuf_free(p);
+	return err == ERR_OK ? 0 : -EIO;
+}
