@@ -321,7 +321,8 @@ static bool addr_is_single_host(const struct tg_endpoint *ep)
 
 	if (ep->family == AF_INET)
 		return ep->addr[0] != 0 && ep->addr[0] < 224;
-	return ep->addr[0] != 0xff && memcmp(ep->addr, any6, sizeof(any6));
+	return ep->addr[0] != 0xff &&
+	       memcmp(ep->addr, any6, sizeof(any6)) != 0;
 }
 
 /**
