@@ -81,10 +81,11 @@ static uint32_t pseudo_header_sum(const struct tg_endpoint *src,
 				  const struct tg_endpoint *dst,
 				  uint8_t proto, size_t l4_len)
 {
+	size_t alen = tg_endpoint_addr_len(src);
 	uint32_t sum;
 
-	sum = packet_checksum_partial(src->addr, tg_endpoint_addr_len(src), 0);
-	sum = packet_checksum_partial(dst->addr, tg_endpoint_addr_len(dst), sum);
+	sum = packet_checksum_partial(src->addr, alen, 0);
+	sum = packet_checksum_partial(dst->addr, alen, sum);
 	return sum + proto + (l4_len >> 16) + (l4_len & 0xffff);
 }
 
