@@ -16,7 +16,9 @@
  * The namespace is brand new and ours alone, so nothing is expected to be
  * there already: objects are created with NLM_F_EXCL and any surprise is an
  * error. Every failure dies naming the step, as ip(8) would have spelt it,
- * and libnl's reason.
+ * and the kernel's reason: the errno from its NLMSG_ERROR reply, caught with
+ * an error callback, since libnl folds many errnos into "Unspecific
+ * failure"; libnl's own message when the kernel gave none.
  */
 #include <errno.h>
 #include <linux/fib_rules.h>
@@ -31,6 +33,7 @@
 
 #include <netlink/addr.h>
 #include <netlink/errno.h>
+#include <netlink/handlers.h>
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
@@ -38,6 +41,51 @@
 #include <netlink/route/nexthop.h>
 #include <netlink/route/route.h>
 #include <netlink/route/rule.h>
+#include <netlink/socket.h>
+
+/**
+ * struct netcfg_ctx - one application of a plan
+ * @sk:		NETLINK_ROUTE socket in the sandbox's namespace
+ * @plan:	the plan
+ * @ifindex:	the TUN's interface index, once known
+ * @kernel_err:	errno of the kernel's last NLMSG_ERROR, 0 if none
+ */
+struct netcfg_ctx {
+	struct nl_sock *sk;
+	const struct netcfg_plan *plan;
+	int ifindex;
+	int kernel_err;
+};
+
+/**
+ * netcfg_err_cb() - note the kernel's errno, then let libnl go on as usual
+ * @nla:	sender
+ * @e:		the error message
+ * @arg:	struct netcfg_ctx
+ *
+ * Return: NL_STOP: libnl then returns its own code for the error
+ */
+static int netcfg_err_cb(struct sockaddr_nl *nla, struct nlmsgerr *e,
+			 void *arg)
+{
+	struct netcfg_ctx *c = arg;
+
+	(void)nla;
+	c->kernel_err = e->error < 0 ? -e->error : e->error;
+	return NL_STOP;
+}
+
+/**
+ * netcfg_strerror() - the best description of a failed request
+ * @c:		context
+ * @err:	libnl's (negative) return code
+ *
+ * Return: strerror() of the kernel's errno if it sent one, else libnl's text
+ */
+static const char *netcfg_strerror(const struct netcfg_ctx *c, int err)
+{
+	return c->kernel_err ? strerror(c->kernel_err) : nl_geterror(err);
+}
 
 /**
  * nl_addr_from() - a libnl address from an endpoint
@@ -60,37 +108,39 @@ static struct nl_addr *nl_addr_from(const struct tg_endpoint *ep,
 
 /**
  * link_get() - look up a link by name
- * @sk:		netlink socket
+ * @c:		context
  * @name:	device name
  *
  * Return: new reference; dies if the link does not exist
  */
-static struct rtnl_link *link_get(struct nl_sock *sk, const char *name)
+static struct rtnl_link *link_get(struct netcfg_ctx *c, const char *name)
 {
 	struct rtnl_link *link;
 	int err;
 
-	err = rtnl_link_get_kernel(sk, 0, name, &link);
+	c->kernel_err = 0;
+	err = rtnl_link_get_kernel(c->sk, 0, name, &link);
 	if (err < 0)
-		die("looking up device %s: %s", name, nl_geterror(err));
+		die("looking up device %s: %s", name, netcfg_strerror(c, err));
 	return link;
 }
 
 /**
  * link_change() - send @change for @link, die naming @what on failure
- * @sk:		netlink socket
+ * @c:		context
  * @link:	the link as the kernel reported it
  * @change:	attributes to change
  * @what:	the step, for the message ("setting lo up")
  */
-static void link_change(struct nl_sock *sk, struct rtnl_link *link,
+static void link_change(struct netcfg_ctx *c, struct rtnl_link *link,
 			struct rtnl_link *change, const char *what)
 {
 	int err;
 
-	err = rtnl_link_change(sk, link, change, 0);
+	c->kernel_err = 0;
+	err = rtnl_link_change(c->sk, link, change, 0);
 	if (err < 0)
-		die("%s: %s", what, nl_geterror(err));
+		die("%s: %s", what, netcfg_strerror(c, err));
 }
 
 /**
@@ -109,11 +159,11 @@ static struct rtnl_link *link_new_change(void)
 
 /**
  * link_set_up() - bring a device up
- * @sk:		netlink socket
+ * @c:		context
  * @link:	the device
  * @name:	its name, for messages
  */
-static void link_set_up(struct nl_sock *sk, struct rtnl_link *link,
+static void link_set_up(struct netcfg_ctx *c, struct rtnl_link *link,
 			const char *name)
 {
 	struct rtnl_link *change = link_new_change();
@@ -121,23 +171,21 @@ static void link_set_up(struct nl_sock *sk, struct rtnl_link *link,
 
 	snprintf(what, sizeof(what), "setting %s up", name);
 	rtnl_link_set_flags(change, IFF_UP);
-	link_change(sk, link, change, what);
+	link_change(c, link, change, what);
 	rtnl_link_put(change);
 }
 
 /**
  * tun_configure() - MTU, queue length, no IPv6 link-local; then up
- * @sk:		netlink socket
- * @plan:	plan
- *
- * Return: the TUN's interface index
+ * @c:		context, its TUN interface index set here
  */
-static int tun_configure(struct nl_sock *sk, const struct netcfg_plan *plan)
+static void tun_configure(struct netcfg_ctx *c)
 {
-	struct rtnl_link *link = link_get(sk, plan->tun_name);
+	const struct netcfg_plan *plan = c->plan;
+	struct rtnl_link *link = link_get(c, plan->tun_name);
 	struct rtnl_link *change = link_new_change();
 	char what[128];
-	int err, ifindex;
+	int err;
 
 	rtnl_link_set_mtu(change, plan->mtu);
 	rtnl_link_set_txqlen(change, plan->txqueuelen);
@@ -153,25 +201,21 @@ static int tun_configure(struct nl_sock *sk, const struct netcfg_plan *plan)
 	snprintf(what, sizeof(what), "setting %s mtu %u txqueuelen %u%s",
 		 plan->tun_name, plan->mtu, plan->txqueuelen,
 		 plan->ipv6 ? " addrgenmode none" : "");
-	link_change(sk, link, change, what);
+	link_change(c, link, change, what);
 	rtnl_link_put(change);
 
-	link_set_up(sk, link, plan->tun_name);
+	link_set_up(c, link, plan->tun_name);
 
-	ifindex = rtnl_link_get_ifindex(link);
+	c->ifindex = rtnl_link_get_ifindex(link);
 	rtnl_link_put(link);
-	return ifindex;
 }
 
 /**
  * addr_add() - add one address to the TUN
- * @sk:		netlink socket
- * @plan:	plan, for the device name
- * @ifindex:	TUN interface index
+ * @c:		context
  * @pa:		the address
  */
-static void addr_add(struct nl_sock *sk, const struct netcfg_plan *plan,
-		     int ifindex, const struct netcfg_addr *pa)
+static void addr_add(struct netcfg_ctx *c, const struct netcfg_addr *pa)
 {
 	struct rtnl_addr *addr = rtnl_addr_alloc();
 	struct nl_addr *local;
@@ -182,18 +226,19 @@ static void addr_add(struct nl_sock *sk, const struct netcfg_plan *plan,
 		die("out of memory building an address");
 	local = nl_addr_from(&pa->addr, pa->prefix);
 
-	rtnl_addr_set_ifindex(addr, ifindex);
+	rtnl_addr_set_ifindex(addr, c->ifindex);
 	rtnl_addr_set_family(addr, pa->addr.family);
 	err = rtnl_addr_set_local(addr, local);	/* also sets the prefix */
 	if (err >= 0 && pa->nodad)
 		rtnl_addr_set_flags(addr, IFA_F_NODAD);
+	c->kernel_err = 0;
 	if (err >= 0)
-		err = rtnl_addr_add(sk, addr, NLM_F_EXCL);
+		err = rtnl_addr_add(c->sk, addr, NLM_F_EXCL);
 	if (err < 0) {
 		die("adding address %s/%u%s to %s: %s",
 		    tg_addr_format(&pa->addr, buf, sizeof(buf)), pa->prefix,
-		    pa->nodad ? " nodad" : "", plan->tun_name,
-		    nl_geterror(err));
+		    pa->nodad ? " nodad" : "", c->plan->tun_name,
+		    netcfg_strerror(c, err));
 	}
 
 	nl_addr_put(local);
@@ -234,13 +279,10 @@ static char *route_describe(const struct netcfg_route *pr, const char *dev,
 
 /**
  * route_add() - add one route through the TUN
- * @sk:		netlink socket
- * @plan:	plan, for the device name
- * @ifindex:	TUN interface index
+ * @c:		context
  * @pr:		the route
  */
-static void route_add(struct nl_sock *sk, const struct netcfg_plan *plan,
-		      int ifindex, const struct netcfg_route *pr)
+static void route_add(struct netcfg_ctx *c, const struct netcfg_route *pr)
 {
 	struct rtnl_route *route = rtnl_route_alloc();
 	struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
@@ -261,6 +303,7 @@ static void route_add(struct nl_sock *sk, const struct netcfg_plan *plan,
 		err = rtnl_route_set_dst(route, dst);
 	if (err >= 0 && src)
 		err = rtnl_route_set_pref_src(route, src);
+	c->kernel_err = 0;
 	if (err >= 0) {
 		rtnl_route_set_table(route, pr->table);
 		rtnl_route_set_protocol(route, RTPROT_BOOT);
@@ -269,15 +312,15 @@ static void route_add(struct nl_sock *sk, const struct netcfg_plan *plan,
 		 */
 		rtnl_route_set_scope(route, pr->family == AF_INET ?
 				     RT_SCOPE_LINK : RT_SCOPE_UNIVERSE);
-		rtnl_route_nh_set_ifindex(nh, ifindex);
+		rtnl_route_nh_set_ifindex(nh, c->ifindex);
 		rtnl_route_add_nexthop(route, nh);	/* route owns nh now */
 		nh = NULL;
-		err = rtnl_route_add(sk, route, NLM_F_EXCL);
+		err = rtnl_route_add(c->sk, route, NLM_F_EXCL);
 	}
 	if (err < 0) {
 		die("adding route %s: %s",
-		    route_describe(pr, plan->tun_name, what, sizeof(what)),
-		    nl_geterror(err));
+		    route_describe(pr, c->plan->tun_name, what, sizeof(what)),
+		    netcfg_strerror(c, err));
 	}
 
 	if (nh)
@@ -334,10 +377,10 @@ static char *rule_describe(const struct netcfg_rule *pr, char *buf, size_t len)
 
 /**
  * rule_apply() - add or remove one policy routing rule
- * @sk:		netlink socket
+ * @c:		context
  * @pr:		the rule
  */
-static void rule_apply(struct nl_sock *sk, const struct netcfg_rule *pr)
+static void rule_apply(struct netcfg_ctx *c, const struct netcfg_rule *pr)
 {
 	struct rtnl_rule *rule = rtnl_rule_alloc();
 	struct nl_addr *dst = NULL;
@@ -359,13 +402,15 @@ static void rule_apply(struct nl_sock *sk, const struct netcfg_rule *pr)
 	if (err >= 0 && pr->iif[0])
 		err = rtnl_rule_set_iif(rule, pr->iif);
 
+	c->kernel_err = 0;
 	if (err >= 0 && pr->remove)
-		err = rtnl_rule_delete(sk, rule, 0);
+		err = rtnl_rule_delete(c->sk, rule, 0);
 	else if (err >= 0)
-		err = rtnl_rule_add(sk, rule, NLM_F_EXCL);
+		err = rtnl_rule_add(c->sk, rule, NLM_F_EXCL);
 	if (err < 0) {
 		die("%s rule %s: %s", pr->remove ? "removing" : "adding",
-		    rule_describe(pr, what, sizeof(what)), nl_geterror(err));
+		    rule_describe(pr, what, sizeof(what)),
+		    netcfg_strerror(c, err));
 	}
 
 	if (dst)
@@ -375,21 +420,32 @@ static void rule_apply(struct nl_sock *sk, const struct netcfg_rule *pr)
 
 void netcfg_apply(struct nl_sock *sk, const struct netcfg_plan *plan)
 {
-	struct rtnl_link *lo = link_get(sk, "lo");
+	struct netcfg_ctx c = { .sk = sk, .plan = plan };
+	struct rtnl_link *lo;
+	struct nl_cb *cb;
 	unsigned int i;
-	int ifindex;
 
-	link_set_up(sk, lo, "lo");
+	cb = nl_socket_get_cb(sk);
+	if (!cb)
+		die("out of memory getting netlink callbacks");
+	nl_cb_err(cb, NL_CB_CUSTOM, netcfg_err_cb, &c);
+
+	lo = link_get(&c, "lo");
+	link_set_up(&c, lo, "lo");
 	rtnl_link_put(lo);
 
-	ifindex = tun_configure(sk, plan);
+	tun_configure(&c);
 
 	for (i = 0; i < plan->n_addrs; i++)
-		addr_add(sk, plan, ifindex, &plan->addrs[i]);
+		addr_add(&c, &plan->addrs[i]);
 	for (i = 0; i < plan->n_routes; i++)
-		route_add(sk, plan, ifindex, &plan->routes[i]);
+		route_add(&c, &plan->routes[i]);
 	for (i = 0; i < plan->n_rules; i++)
-		rule_apply(sk, &plan->rules[i]);
+		rule_apply(&c, &plan->rules[i]);
+
+	/* @c is going away: restore libnl's default error handling. */
+	nl_cb_err(cb, NL_CB_DEFAULT, NULL, NULL);
+	nl_cb_put(cb);
 
 	debug("configured %s: mtu %u, %u address(es), %u route(s), %u rule(s)",
 	      plan->tun_name, plan->mtu, plan->n_addrs, plan->n_routes,

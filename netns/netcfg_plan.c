@@ -85,7 +85,7 @@ static bool same_prefix(const struct tg_endpoint *a,
 	unsigned int bytes = prefix / 8, bits = prefix % 8;
 	uint8_t mask;
 
-	if (memcmp(a->addr, b->addr, bytes))
+	if (memcmp(a->addr, b->addr, bytes) != 0)
 		return false;
 	if (!bits)
 		return true;

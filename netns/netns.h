@@ -177,8 +177,10 @@ int netcfg_plan_build(const struct netns_config *cfg, struct netcfg_plan *plan);
  * program later runs with the invoking user's own ids, and gives the caller
  * every capability in that namespace. The network namespace is unchanged:
  * sockets the gateway opens afterwards are host sockets. Must be called
- * while single-threaded. Dies with the cause and fix when user namespaces
- * are unavailable (sysctl, AppArmor restriction).
+ * while single-threaded. For root, a helper process (forked and reaped
+ * here) writes the full maps from the parent namespace. Dies with the cause
+ * and fix when user namespaces are unavailable (sysctl, AppArmor
+ * restriction).
  */
 void netns_userns_enter(void);
 
@@ -188,7 +190,8 @@ void netns_userns_enter(void);
  * @netns_fd:	its network namespace (O_CLOEXEC)
  * @go_fd:	write end: tells the child to drop privileges and exec (a
  *		socket, so a dead child means an error, not SIGPIPE)
- * @status_fd:	read end: EOF when exec succeeded, else the child's errno
+ * @status_fd:	read end: EOF when exec succeeded, else the failed step and
+ *		its errno
  * @cmd:	argv[0] of the program, for messages
  */
 struct sandbox {
@@ -226,6 +229,8 @@ void sandbox_spawn(struct sandbox *sb, char *const argv[],
  * the sandbox's network namespace. Return: the TUN file descriptor (IFF_TUN,
  * IFF_NO_PI, O_NONBLOCK, O_CLOEXEC). The device exists as long as this
  * descriptor is open: if the gateway dies, the sandbox has no route at all.
+ * On a kernel without IPv6 (ipv6.disable=1) the sandbox gets IPv4 only,
+ * with a warning. Dies on any failure, naming the step.
  */
 int sandbox_setup_network(const struct sandbox *sb,
 			  const struct netns_config *cfg);

@@ -37,6 +37,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -160,6 +161,36 @@ static void child_report(int fd, int stage, int err)
 }
 
 /**
+ * path_has_file() - is there a file named @name in some $PATH directory?
+ * @name:	command name, without '/'
+ *
+ * execvp() reports EACCES when any $PATH directory cannot be searched, even
+ * if the command is nowhere: a shell says "command not found" then, and so
+ * do we. Same default $PATH as execvp() when it is unset.
+ *
+ * Return: true if some directory has an entry of that name
+ */
+static bool path_has_file(const char *name)
+{
+	const char *path = getenv("PATH"), *p, *end;
+	char file[4096];
+	struct stat st;
+	int len;
+
+	if (!path)
+		path = "/bin:/usr/bin";
+	for (p = path; ; p = end + 1) {
+		end = strchrnul(p, ':');
+		len = snprintf(file, sizeof(file), "%.*s%s%s", (int)(end - p),
+			       p, end == p ? "" : "/", name);
+		if (len > 0 && (size_t)len < sizeof(file) && !stat(file, &st))
+			return true;
+		if (!*end)
+			return false;
+	}
+}
+
+/**
  * sandbox_child() - the child, from fork() to exec
  * @argv:	program to run
  * @mask:	signal mask it starts with
@@ -203,7 +234,10 @@ static void sandbox_child(char *const argv[], const sigset_t *mask,
 
 	execvp(argv[0], argv);
 
-	child_report(status_fd, SANDBOX_EXEC, errno);
+	rc = errno;
+	if (rc == EACCES && !strchr(argv[0], '/') && !path_has_file(argv[0]))
+		rc = ENOENT;
+	child_report(status_fd, SANDBOX_EXEC, rc);
 	_exit(127);
 }
 

@@ -300,8 +300,9 @@ static bool gateway_config_valid(const struct tg_stack_config *cfg)
 	       cfg->udp_idle_ms > 0 &&
 	       cfg->gateway4.family == AF_INET &&
 	       cfg->sandbox4.family == AF_INET &&
-	       cfg->gateway6.family == AF_INET6 &&
-	       cfg->sandbox6.family == AF_INET6;
+	       /* IPv6 may be missing from the kernel: family 0 */
+	       cfg->gateway6.family == cfg->sandbox6.family &&
+	       (cfg->sandbox6.family == AF_INET6 || !cfg->sandbox6.family);
 }
 
 struct tg_stack *tg_stack_new(const struct tg_stack_config *cfg)

@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -163,6 +164,38 @@ static bool inside_fds_ok(void)
 }
 
 /**
+ * inside_map_ok() - is /proc/self/@file "ID ID COUNT", a single line?
+ * @file:	"uid_map" or "gid_map"
+ * @id:		the id expected to map to itself
+ * @count:	expected range length
+ *
+ * Return: true if so
+ */
+static bool inside_map_ok(const char *file, unsigned long id,
+			  unsigned long count)
+{
+	unsigned long in, out, n;
+	char path[64], extra[8];
+	FILE *f;
+	int rc;
+
+	snprintf(path, sizeof(path), "/proc/self/%s", file);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	rc = fscanf(f, "%lu %lu %lu", &in, &out, &n);
+	if (rc == 3 && fscanf(f, "%7s", extra) == 1)
+		rc = -1;			/* a second line */
+	fclose(f);
+	if (rc != 3 || in != id || out != id || n != count) {
+		fprintf(stderr, "inside: %s is not \"%lu %lu %lu\"\n", file, id,
+			id, count);
+		return false;
+	}
+	return true;
+}
+
+/**
  * inside_send() - one UDP datagram to the gateway's @addr
  * @family:	AF_INET or AF_INET6
  * @addr:	literal address
@@ -223,7 +256,7 @@ static int inside_route_delete(void)
 
 /**
  * inside_main() - the checks the sandboxed program runs on itself
- * @argv:	--inside UID GID PGID SID CWD SIGIGN
+ * @argv:	--inside UID GID PGID SID CWD SIGIGN MAPCOUNT
  *
  * Return: 0, or a number telling which check failed (also printed)
  */
@@ -250,6 +283,10 @@ static int inside_main(char **argv)
 	      geteuid() == getuid(), "uid %u, want %s", getuid(), argv[2]);
 	CHECK(getgid() == strtoul(argv[3], NULL, 10) &&
 	      getegid() == getgid(), "gid %u, want %s", getgid(), argv[3]);
+	CHECK(inside_map_ok("uid_map", strtoul(argv[2], NULL, 10),
+			    strtoul(argv[8], NULL, 10)), "uid_map");
+	CHECK(inside_map_ok("gid_map", strtoul(argv[3], NULL, 10),
+			    strtoul(argv[8], NULL, 10)), "gid_map");
 	CHECK(getpgrp() == atoi(argv[4]), "pgrp %d, want %s", getpgrp(),
 	      argv[4]);
 	CHECK(getsid(0) == atoi(argv[5]), "sid %d, want %s", getsid(0),
@@ -478,9 +515,10 @@ static int run_gateway(char *const argv[], bool with_network)
 static void test_sandbox_network(void **state)
 {
 	char uid[16], gid[16], pgid[16], sid[16], sigign[32], cwd[4096];
-	unsigned long long ign = 0;
+	char count[16];
+	unsigned long long ign = 0, eff = 0, setid;
 	char *argv[] = { "/proc/self/exe", "--inside", uid, gid, pgid, sid,
-			 cwd, sigign, NULL };
+			 cwd, sigign, count, NULL };
 
 	(void)state;
 	if (!tun_usable())
@@ -493,6 +531,13 @@ static void test_sandbox_network(void **state)
 	assert_non_null(getcwd(cwd, sizeof(cwd)));
 	assert_int_equal(status_hex("SigIgn", &ign), 0);	/* as inherited */
 	snprintf(sigign, sizeof(sigign), "%llx", ign);
+	/* Root maps every id if it may (CAP_SETUID and CAP_SETGID), else
+	 * only its own, like everybody else.
+	 */
+	assert_int_equal(status_hex("CapEff", &eff), 0);
+	setid = 1ULL << CAP_SETUID | 1ULL << CAP_SETGID;
+	snprintf(count, sizeof(count), "%s",
+		 geteuid() == 0 && (eff & setid) == setid ? "4294967295" : "1");
 	assert_int_equal(setenv(MARK_ENV, MARK_VALUE, 1), 0);
 
 	assert_int_equal(run_gateway(argv, true), 0);
@@ -518,6 +563,44 @@ static void test_start_not_executable(void **state)
 	assert_int_equal(run_gateway(dir, false), 126);
 }
 
+static void test_start_path_search(void **state)
+{
+	char dir[] = "/tmp/tungate-test-XXXXXX";
+	char closed[64], searchable[64], file[96], path[160];
+	char *noexec[] = { "tungate-test-noexec", NULL };
+	char *absent[] = { "tungate-test-absent", NULL };
+	const char *saved = getenv("PATH");
+	char *old = saved ? strdup(saved) : NULL;
+	int fd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(closed, sizeof(closed), "%s/closed", dir);
+	snprintf(searchable, sizeof(searchable), "%s/open", dir);
+	snprintf(file, sizeof(file), "%s/%s", searchable, noexec[0]);
+	assert_int_equal(mkdir(closed, 0), 0);		/* not searchable */
+	assert_int_equal(mkdir(searchable, 0755), 0);
+	fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	assert_true(fd >= 0);
+	close(fd);
+
+	/* An unsearchable directory first: execvp() says EACCES for both */
+	snprintf(path, sizeof(path), "%s:%s", closed, searchable);
+	assert_int_equal(setenv("PATH", path, 1), 0);
+	assert_int_equal(run_gateway(noexec, false), 126);
+	assert_int_equal(run_gateway(absent, false), 127);
+
+	if (old)
+		setenv("PATH", old, 1);
+	else
+		unsetenv("PATH");
+	free(old);
+	unlink(file);
+	rmdir(searchable);
+	rmdir(closed);
+	rmdir(dir);
+}
+
 static void test_start_exit_status(void **state)
 {
 	char *argv[] = { "sh", "-c", "exit 42", NULL };
@@ -532,10 +615,11 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_sandbox_network),
 		cmocka_unit_test(test_start_not_found),
 		cmocka_unit_test(test_start_not_executable),
+		cmocka_unit_test(test_start_path_search),
 		cmocka_unit_test(test_start_exit_status),
 	};
 
-	if (argc == 8 && !strcmp(argv[1], "--inside"))
+	if (argc == 9 && !strcmp(argv[1], "--inside"))
 		return inside_main(argv);
 
 	return cmocka_run_group_tests_name("netns_sandbox", tests, NULL, NULL);
