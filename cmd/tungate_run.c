@@ -222,6 +222,10 @@ int main(int argc, char **argv)
 	sandbox_spawn(&r.sb, o.command, &saved);
 	tun_fd = sandbox_setup_network(&r.sb, &nc);
 	setup_stack(&r, &o, &nc, tun_fd);
+	/* From here on the gateway parses what the program sends: it needs
+	 * no capability for that, so it keeps none. */
+	if (privileges_drop_all())
+		die("dropping the gateway's privileges: %m");
 
 	r.sigfd = signalfd(-1, &watched, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (r.sigfd < 0)
