@@ -36,7 +36,7 @@ msg = @printf '  %-7s %s\n' $(1) $(2)
 endif
 
 CC      ?= gcc
-PKGS    := libnl-3.0 libnl-route-3.0 libcap
+PKGS    := libnl-3.0 libnl-route-3.0 libcap json-c
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -121,15 +121,10 @@ $(OUT)/tests/%: $(OBJ)/tests/unit/%.o $(LIB) $(LWIP_LIB)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $< $(LIB) $(LWIP_LIB) $(LIBS) -lcmocka
 
-# Unit tests: each cmocka runner prints its own summary; the last line here
-# counts runners.
+# Unit tests: each cmocka runner prints its own summary; tests/unit/run.sh
+# adds a closing line counting the tests of all runners.
 unit: $(UNIT_BINS)
-	@pass=0; fail=0; for t in $(UNIT_BINS); do \
-		echo "== $$t"; \
-		if $$t; then pass=$$((pass + 1)); else fail=$$((fail + 1)); fi; \
-	done; \
-	echo "unit ($(if $(filter 1,$(SAN)),asan+ubsan,plain)): $$pass runner(s) passed, $$fail failed"; \
-	[ $$fail -eq 0 ]
+	$(Q)tests/unit/run.sh unit-$(if $(filter 1,$(SAN)),asan,plain) $(UNIT_BINS)
 
 e2e: e2e-root e2e-user
 
@@ -139,12 +134,19 @@ e2e-root: $(RUN_BIN)
 e2e-user: $(RUN_BIN)
 	$(Q)tests/e2e/run.sh --as user $(RUN_BIN)
 
+# Every suite appends "NAME PASSED FAILED SKIPPED" to the tally; the last
+# line sums them in the form CI reads: "tests: N passed, M failed, K skipped".
+TALLY := $(BUILD)/test-tally
 test: deps
-	$(Q)$(MAKE) --no-print-directory WERROR=1 all unit
-	$(Q)$(MAKE) --no-print-directory WERROR=1 SAN=1 unit
-	$(Q)$(MAKE) --no-print-directory WERROR=1 e2e
-	$(Q)$(MAKE) --no-print-directory WERROR=1 SAN=1 e2e-root
-	@echo "make test: all tests passed"
+	$(Q)rm -f $(TALLY); mkdir -p $(BUILD)
+	$(Q)export TG_TALLY=$(abspath $(TALLY)); st=0; \
+	$(MAKE) --no-print-directory WERROR=1 all unit || st=1; \
+	$(MAKE) --no-print-directory WERROR=1 SAN=1 unit || st=1; \
+	$(MAKE) --no-print-directory -k WERROR=1 e2e || st=1; \
+	$(MAKE) --no-print-directory WERROR=1 SAN=1 e2e-root || st=1; \
+	awk '{ p += $$2; f += $$3; s += $$4 } \
+	     END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' $(TALLY); \
+	exit $$st
 
 demo: $(RUN_BIN)
 	$(Q)tests/demo.sh $(RUN_BIN)

@@ -11,6 +11,7 @@ Servers (one process, one thread per listening socket, bind per address):
                      [--lifetime SEC]
 
   http      GET /file?bytes=N     N deterministic pseudo-random bytes (stream())
+            GET /peer             the client's address as the server sees it
             PUT|POST /anything    reads the body, replies "sha256=HEX length=N"
   echo      TCP: writes back whatever it reads, until EOF
   sum       TCP: reads until EOF (the client's half-close), then replies the
@@ -25,7 +26,8 @@ Clients print one line of key=value pairs, always starting with result=
 (OK, or an errno name such as ECONNREFUSED, or TIMEOUT / MISMATCH / ...),
 and exit 0 only when result=OK:
 
-    labtool.py connect    HOST PORT [--timeout T]
+    labtool.py connect    HOST PORT [--timeout T]      (prints local=ADDR too)
+    labtool.py peer       HOST PORT [--timeout T]      (HTTP: local= and peer=)
     labtool.py echo       HOST PORT [--bytes N] [--timeout T]
     labtool.py halfclose  HOST PORT [--bytes N] [--timeout T]
     labtool.py concurrent HOST PORT [--count N] [--timeout T]
@@ -92,7 +94,10 @@ def err_name(e):
 
 def report(result, **kv):
     parts = ["result=%s" % result] + ["%s=%s" % (k, v) for k, v in kv.items()]
-    print(" ".join(parts), flush=True)
+    # One write(2): clients running in parallel share a pipe, and a line
+    # below PIPE_BUF is never interleaved with another.
+    sys.stdout.flush()
+    os.write(sys.stdout.fileno(), (" ".join(parts) + "\n").encode())
     return 0 if result == "OK" else 1
 
 
@@ -149,6 +154,14 @@ class HTTPHandler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         path, _, query = self.path.partition("?")
         params = dict(p.partition("=")[::2] for p in query.split("&") if p)
+        if path == "/peer":
+            body = ("%s\n" % self.client_address[0]).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
         if path != "/file" or not params.get("bytes", "").isdigit():
             self.send_error(404)
             return
@@ -266,13 +279,34 @@ def _recv_exact(s, n):
 
 def cmd_connect(a):
     t0 = time.monotonic()
+    local = "-"
     try:
         s = _connect(a.host, a.port, a.timeout)
+        local = s.getsockname()[0]
         s.close()
         res = "OK"
     except Exception as e:  # noqa: BLE001 - report any failure by name
         res = err_name(e)
-    return report(res, elapsed="%.3f" % (time.monotonic() - t0))
+    return report(res, elapsed="%.3f" % (time.monotonic() - t0), local=local)
+
+
+def cmd_peer(a):
+    """Ask the HTTP server which address our connection came from."""
+    t0 = time.monotonic()
+    peer = local = "-"
+    try:
+        c = _http(a)
+        c.connect()
+        local = c.sock.getsockname()[0]
+        c.request("GET", "/peer")
+        r = c.getresponse()
+        peer = r.read(200).decode(errors="replace").strip() or "-"
+        c.close()
+        res = "OK" if r.status == 200 else "HTTP%d" % r.status
+    except Exception as e:  # noqa: BLE001
+        res = err_name(e)
+    return report(res, local=local, peer=peer,
+                  elapsed="%.3f" % (time.monotonic() - t0))
 
 
 def cmd_echo(a):
@@ -397,6 +431,7 @@ def cmd_udp(a):
     port unreachable shows up as ECONNREFUSED on recv."""
     t0 = time.monotonic()
     nonce = "%d-%f" % (os.getpid(), time.time())
+    local = "-"
     if a.delay:
         msg = ("DELAY:%g:%s" % (a.delay, nonce)).encode()
     else:
@@ -413,16 +448,21 @@ def cmd_udp(a):
                 s.setsockopt(socket.IPPROTO_IPV6, 25, 1)    # IPV6_RECVERR
         s.settimeout(a.timeout)
         s.connect((a.host, a.port))
+        local = s.getsockname()[0]
         s.send(msg)
         got = s.recv(65535)
         res = "OK" if got == msg else "MISMATCH"
     except Exception as e:  # noqa: BLE001
         res = err_name(e)
-    return report(res, elapsed="%.3f" % (time.monotonic() - t0))
+    return report(res, elapsed="%.3f" % (time.monotonic() - t0), local=local)
+
+
+IDLE = 15.0   # seconds without progress that count as a stall
 
 
 def _http(a):
-    return http.client.HTTPConnection(a.host, a.port, timeout=a.timeout)
+    return http.client.HTTPConnection(a.host, a.port,
+                                      timeout=min(a.timeout, IDLE))
 
 
 def cmd_download(a):
@@ -510,13 +550,16 @@ def main(argv):
         return c
 
     client("connect", cmd_connect, 5.0, 0)
+    client("peer", cmd_peer, 10.0, 0)
     client("echo", cmd_echo, 10.0, 1000)
-    client("halfclose", cmd_halfclose, 20.0, 100000)
+    client("halfclose", cmd_halfclose, 10.0, 100000)
     client("concurrent", cmd_concurrent, 30.0, 0).add_argument(
         "--count", type=int, default=200)
     u = client("udp", cmd_udp, 2.0, 100)
     u.add_argument("--delay", type=float, default=0)
     u.add_argument("--recverr", action="store_true")
+    # --timeout bounds the whole transfer; a stall of IDLE seconds fails it
+    # sooner.
     client("download", cmd_download, 120.0)
     client("upload", cmd_upload, 120.0)
 

@@ -1,30 +1,33 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2034  # variables here are used by the test scripts
 # lib.sh - shared helpers for tungate's end-to-end tests (bash; source it).
 #
 # Each test script builds its own lab, runs tungate-run in it and tears it all
 # down in a trap. Nothing leaves the two namespaces below: no address outside
 # 198.51.100.0/24, 203.0.113.0/24, 2001:db8::/32 and loopback is ever used.
 #
-#   ┌───────────────────────── LAB  (tg-lab-$$) ─────────────────────────┐
-#   │  tungate's "host": tungate-run runs here, as root or as nobody     │
-#   │                                                                    │
-#   │   ┌──── sandbox (user+net ns) ────┐        gateway (lwIP, in       │
-#   │   │ program                       │        tungate-run) relays     │
-#   │   │ tun0 10.12.0.2/24  fd12::2/64 ├─ TUN ─ flows from LAB:         │
-#   │   │ default via 10.12.0.1/fd12::1 │        10.12.0.1:P -> 127.0.0.1:P
-#   │   └───────────────────────────────┘        [fd12::1]:P -> [::1]:P  │
-#   │                                                                    │
-#   │  lo 127.0.0.1 ::1     loopback servers (LOOP_*)                    │
-#   │  veth0 198.51.100.1/24  2001:db8:1::1/64                           │
-#   │  routes: 203.0.113.10/32 via 198.51.100.2                          │
-#   │          2001:db8:2::10/128 via 2001:db8:1::2   (no default route) │
-#   └────────────────────────────┬───────────────────────────────────────┘
-#                                │ veth
-#   ┌────────────────────────────┴───── INET (tg-inet-$$) ───────────────┐
-#   │  "the internet"                                                    │
-#   │  veth0 198.51.100.2/24  2001:db8:1::2/64       (NEAR4, NEAR6)      │
-#   │  lo    203.0.113.10/32  2001:db8:2::10/128     (FAR4,  FAR6)       │
-#   │  servers on all four addresses: HTTP, echo, sum, UDP echo          │
-#   └────────────────────────────────────────────────────────────────────┘
+#   ┌──────────────────────── LAB (tg-lab-$$) ─────────────────────────┐
+#   │ tungate's "host": tungate-run runs here, as root or as nobody    │
+#   │                                                                  │
+#   │  ┌─── sandbox (user+net ns) ───┐      gateway (lwIP) inside      │
+#   │  │ program                     │      tungate-run: relays each   │
+#   │  │ tun0 10.12.0.2/24 fd12::2/64├─TUN─ flow from LAB, except      │
+#   │  │ default via 10.12.0.1       │      10.12.0.1:P -> 127.0.0.1:P │
+#   │  │         and fd12::1         │      [fd12::1]:P -> [::1]:P     │
+#   │  └─────────────────────────────┘                                 │
+#   │                                                                  │
+#   │ lo    127.0.0.1 ::1            loopback servers (LOOP_*_PORT)    │
+#   │ veth0 198.51.100.1/24 2001:db8:1::1/64             (LAB4, LAB6)  │
+#   │ routes: 203.0.113.10/32   via 198.51.100.2                       │
+#   │         2001:db8:2::10/128 via 2001:db8:1::2   (no default route)│
+#   └──────────────────────────────┬───────────────────────────────────┘
+#                                  │ veth
+#   ┌──────────────────────────────┴─── INET (tg-inet-$$) ─────────────┐
+#   │ "the internet"                                                   │
+#   │ veth0 198.51.100.2/24 2001:db8:1::2/64            (NEAR4, NEAR6) │
+#   │ lo    203.0.113.10/32 2001:db8:2::10/128          (FAR4,  FAR6)  │
+#   │ servers on all four addresses: HTTP, echo, sum, UDP echo         │
+#   └──────────────────────────────────────────────────────────────────┘
 #
 # Use:
 #   . "$(dirname "$0")/lib.sh"
@@ -38,6 +41,8 @@
 #   TG_BIN   path of tungate-run (required)
 #   TG_AS    root | user                  (default root)
 #   TG_KEEP  1 = keep the temp dir after the run (namespaces are always removed)
+#   TG_NETNS_LOG  file to append the names of created namespaces to (run.sh
+#            uses it to clean up after a test that was killed)
 
 set -u
 
@@ -51,6 +56,14 @@ LAB4=198.51.100.1       LAB6=2001:db8:1::1      # LAB's veth (gateway source)
 GW4=10.12.0.1           GW6=fd12::1             # sandbox gateway = LAB's lo
 SBX4=10.12.0.2          SBX6=fd12::2            # sandbox's own addresses
 NOROUTE4=203.0.113.99   NOROUTE6=2001:db8:3::99 # no route in LAB: unreachable
+
+# set_fam 4|6: near far noroute sbx lab gw loop = that family's addresses.
+set_fam() {
+	case $1 in
+	4) near=$NEAR4 far=$FAR4 noroute=$NOROUTE4 sbx=$SBX4 lab=$LAB4 gw=$GW4 loop=127.0.0.1 ;;
+	6) near=$NEAR6 far=$FAR6 noroute=$NOROUTE6 sbx=$SBX6 lab=$LAB6 gw=$GW6 loop=::1 ;;
+	esac
+}
 
 HTTP_PORT=8080 ECHO_PORT=7007 SUM_PORT=7008 UDP_PORT=7009   # INET servers
 LOOP_HTTP_PORT=8180 LOOP_ECHO_PORT=7107 LOOP_UDP_PORT=7109  # LAB 127.0.0.1/::1
@@ -71,34 +84,36 @@ fail() {
 skip() { TG_SKIP=$((TG_SKIP + 1)); printf '  skip  %s%s\n' "$1" "${2:+: $2}"; }
 
 # check DESC CMD...: pass if CMD exits 0; on failure show CMD's last output.
+# (Locals start with "_" so that CMD may be `eval '... $out ...'` on the
+# caller's variables.)
 check() {
-	local desc=$1 out rc
+	local _desc=$1 _out _rc
 	shift
-	out=$("$@" 2>&1) && rc=0 || rc=$?
-	if [ "$rc" -eq 0 ]; then
-		pass "$desc"
+	_out=$("$@" 2>&1) && _rc=0 || _rc=$?
+	if [ "$_rc" -eq 0 ]; then
+		pass "$_desc"
 	else
-		fail "$desc" "exit $rc: $(printf '%s' "$out" | tail -n 3 | tr '\n' ' ')"
+		fail "$_desc" "exit $_rc: $(printf '%s' "$_out" | tail -n 3 | tr '\n' ' ')"
 	fi
 }
 
 # check_status DESC WANT CMD...: pass if CMD exits with status WANT.
 check_status() {
-	local desc=$1 want=$2 out rc
+	local _desc=$1 _want=$2 _out _rc
 	shift 2
-	out=$("$@" 2>&1) && rc=0 || rc=$?
-	if [ "$rc" -eq "$want" ]; then
-		pass "$desc (status $rc)"
+	_out=$("$@" 2>&1) && _rc=0 || _rc=$?
+	if [ "$_rc" -eq "$_want" ]; then
+		pass "$_desc (status $_rc)"
 	else
-		fail "$desc" "status $rc, want $want; $(printf '%s' "$out" | tail -n 3 | tr '\n' ' ')"
+		fail "$_desc" "status $_rc, want $_want; $(printf '%s' "$_out" | tail -n 3 | tr '\n' ' ')"
 	fi
 }
 
 # kv KEY LINE: the value of KEY in a "k=v k=v" line printed by labtool.py.
 kv() {
-	local w
-	for w in $2; do
-		case $w in "$1"=*) printf '%s\n' "${w#*=}"; return 0 ;; esac
+	local _w
+	for _w in $2; do
+		case $_w in "$1"=*) printf '%s\n' "${_w#*=}"; return 0 ;; esac
 	done
 	return 1
 }
@@ -108,23 +123,33 @@ kv() {
 # WANT_RESULT (a |-separated list is allowed) and, if MAX_SECONDS is not "-",
 # its own measured elapsed= is below MAX_SECONDS.
 lt_expect() {
-	local desc=$1 want=$2 max=$3 out line res el
+	local _desc=$1 _want=$2 _max=$3 _out _line _res _el
 	shift 3
-	out=$("$@" 2>&1)
-	line=$(printf '%s\n' "$out" | grep '^result=' | tail -n 1)
-	res=$(kv result "$line") || res=NONE
-	el=$(kv elapsed "$line") || el=
-	case "|$want|" in
-	*"|$res|"*) ;;
-	*) fail "$desc" "result=$res, want $want; $(printf '%s' "$out" | tail -n 3 | tr '\n' ' ')"
+	_out=$("$@" 2>&1)
+	_line=$(printf '%s\n' "$_out" | grep '^result=' | tail -n 1)
+	_res=$(kv result "$_line") || _res=NONE
+	_el=$(kv elapsed "$_line") || _el=
+	case "|$_want|" in
+	*"|$_res|"*) ;;
+	*) fail "$_desc" "result=$_res, want $_want; $(printf '%s' "$_out" | tail -n 3 | tr '\n' ' ')"
 	   return 1 ;;
 	esac
-	if [ "$max" != - ] && ! awk -v e="$el" -v m="$max" 'BEGIN { exit !(e != "" && e + 0 < m + 0) }'; then
-		fail "$desc" "result=$res but took ${el:-?} s, want < $max s"
+	if [ "$_max" != - ] && ! awk -v e="$_el" -v m="$_max" 'BEGIN { exit !(e != "" && e + 0 < m + 0) }'; then
+		fail "$_desc" "result=$_res but took ${_el:-?} s, want < $_max s"
 		return 1
 	fi
 	# On success the hashes are noise: keep the rest of the line.
-	pass "$desc ($(printf '%s' "$line" | sed -E 's/ (sha256|expected)=[^ ]*//g'))"
+	pass "$_desc ($(printf '%s' "$_line" | sed -E 's/ (sha256|expected)=[^ ]*//g'))"
+}
+
+# check_sha DESC WANT_SHA LINE: LINE (from labtool download/upload) says
+# result=OK and sha256=WANT_SHA; on failure the line is shown.
+check_sha() {
+	if [ "$(kv result "$3")" = OK ] && [ "$(kv sha256 "$3")" = "$2" ]; then
+		pass "$1"
+	else
+		fail "$1" "${3:-no output}"
+	fi
 }
 
 tg_finish() {
@@ -160,16 +185,33 @@ TG_PIDS=()          # background processes to stop in the trap
 TG_NETNS=()         # namespaces to delete in the trap
 TG_TMP=
 
+# proc_start PID: the process's start time (clock ticks since boot), which
+# tells a recorded process from a later one that reuses its pid.
+proc_start() {
+	local s
+	s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	s=${s##*) }
+	# shellcheck disable=SC2086  # split into fields on purpose
+	set -- $s
+	printf '%s\n' "${20}"
+}
+
+# is_ours PID:START: the process recorded by tg_track is still alive.
+is_ours() { [ "$(proc_start "${1%%:*}")" = "${1#*:}" ]; }
+
 tg_cleanup() {
 	local p
 	trap - EXIT INT TERM HUP
 	for p in "${TG_PIDS[@]}"; do
-		kill -TERM "$p" 2>/dev/null
+		is_ours "$p" && kill -TERM "${p%%:*}" 2>/dev/null
 	done
 	for p in "${TG_PIDS[@]}"; do
-		wait_pid_gone 3 "$p" || kill -KILL "$p" 2>/dev/null
+		wait_for 3 eval "! is_ours $p" || kill -KILL "${p%%:*}" 2>/dev/null
 	done
+	# Anything still inside our namespaces was started by this test (a
+	# leaked helper, say): stop it by pid, then remove the namespaces.
 	for p in "${TG_NETNS[@]}"; do
+		lab_kill_all "$p"
 		ip netns del "$p" 2>/dev/null
 	done
 	if [ -n "$TG_TMP" ] && [ -d "$TG_TMP" ]; then
@@ -181,8 +223,38 @@ tg_cleanup() {
 	fi
 }
 
-# Record a background pid for the trap.
-tg_track() { TG_PIDS+=("$1"); }
+# ns_pids NS: pids of the processes in namespace NS.
+ns_pids() { ip netns pids "$1" 2>/dev/null; }
+
+# ns_empty NS: no process is in namespace NS.
+ns_empty() { [ -z "$(ns_pids "$1")" ]; }
+
+# check_ns_empty NS: a check that no process is left in NS (waits <= 3 s).
+check_ns_empty() {
+	local p left=
+	if wait_for 3 ns_empty "$1"; then
+		pass "no process left behind in $1"
+		return
+	fi
+	for p in $(ns_pids "$1"); do
+		left="$left [$p $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | cut -c1-60)]"
+	done
+	fail "no process left behind in $1" "${left# }"
+}
+
+# lab_kill_all NS: SIGKILL every process in NS (only our tests' processes
+# can be in a namespace this test made).
+lab_kill_all() {
+	local p
+	for p in $(ns_pids "$1"); do kill -KILL "$p" 2>/dev/null; done
+}
+
+# tg_track PID: stop this process in the cleanup trap if it still runs then
+# (pid and start time are recorded, so a reused pid is never signalled).
+tg_track() {
+	local st
+	st=$(proc_start "$1") && TG_PIDS+=("$1:$st")
+}
 
 tg_init() {
 	TG_AS=${TG_AS:-root}
@@ -238,6 +310,8 @@ lab_netns() {
 	for ns in "$TG_LAB" "$TG_INET"; do
 		ip netns add "$ns" || { echo "ip netns add $ns failed" >&2; exit 1; }
 		TG_NETNS+=("$ns")
+		# run.sh removes what a killed test could not.
+		[ -z "${TG_NETNS_LOG:-}" ] || echo "$ns" >>"$TG_NETNS_LOG"
 		ip -n "$ns" link set lo up
 		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
 			net.ipv6.conf.default.accept_dad=0
@@ -257,6 +331,18 @@ lab_netns() {
 
 	ip -n "$TG_LAB" route add "$FAR4/32" via "$NEAR4"
 	ip -n "$TG_LAB" -6 route add "$FAR6/128" via "$NEAR6"
+
+	# Permanent neighbour entries both ways: right after the link comes up,
+	# the first IPv6 neighbour solicitation went unanswered and the first
+	# packet waited 1 s for the retransmission (seen from LAB directly, no
+	# tungate involved). Without ARP/NDP no test timing depends on that.
+	local lab_mac inet_mac
+	lab_mac=$(ip -n "$TG_LAB" -o link show veth0 | sed -n 's/.* link\/ether \([0-9a-f:]*\) .*/\1/p')
+	inet_mac=$(ip -n "$TG_INET" -o link show veth0 | sed -n 's/.* link\/ether \([0-9a-f:]*\) .*/\1/p')
+	ip -n "$TG_LAB" neigh replace "$NEAR4" lladdr "$inet_mac" dev veth0 nud permanent
+	ip -n "$TG_LAB" neigh replace "$NEAR6" lladdr "$inet_mac" dev veth0 nud permanent
+	ip -n "$TG_INET" neigh replace "$LAB4" lladdr "$lab_mac" dev veth0 nud permanent
+	ip -n "$TG_INET" neigh replace "$LAB6" lladdr "$lab_mac" dev veth0 nud permanent
 }
 
 # start_server NS NAME ARGS...: labtool server in NS, in the background,
@@ -289,12 +375,13 @@ lab_up() {
 # at their defaults (a background job of a script has them ignored, and a
 # program inherits that). As "user": a private mount namespace gets its own
 # 0666 /dev/net/tun (the real one is 0600 and stays so), then nobody.
+# shellcheck disable=SC2054  # the commas are option values, not separators
 tg_prefix() {
 	if [ "$TG_AS" = user ]; then
 		TG_PREFIX=(unshare -m sh -c 'mount -t tmpfs -o mode=755,size=16k tg-devnet /dev/net &&
 			mknod -m 666 /dev/net/tun c 10 200 && exec "$@"' tg-user
 			ip netns exec "$TG_LAB"
-			setpriv --reuid=$NOBODY_UID --regid=$NOBODY_GID --clear-groups
+			setpriv "--reuid=$NOBODY_UID" "--regid=$NOBODY_GID" --clear-groups
 			env --default-signal=INT,QUIT HOME="$TG_TMP" PATH="$USER_PATH")
 	else
 		TG_PREFIX=(ip netns exec "$TG_LAB" env --default-signal=INT,QUIT)

@@ -3,12 +3,20 @@
 # near and far addresses, a refused port fails fast with ECONNREFUSED, an
 # unroutable destination fails fast with an unreachable error, half-close
 # works, and 200 concurrent connections all succeed.
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 tg_init
 lab_up
 
 for fam in 4 6; do
-	eval near=\$NEAR$fam far=\$FAR$fam noroute=\$NOROUTE$fam
+	set_fam $fam
+	# The program's end is tun0's address; INET sees the gateway's
+	# connection from LAB (the host's namespace).
+	line=$(tg_run -- "${LT[@]}" peer "$far" $HTTP_PORT 2>&1 | tail -n 1)
+	check "v$fam the program's socket is on tun0 ($sbx): local=$(kv local "$line")" \
+		test "$(kv local "$line")" = "$sbx"
+	check "v$fam INET sees the connection from LAB ($lab): peer=$(kv peer "$line")" \
+		test "$(kv peer "$line")" = "$lab"
 	lt_expect "v$fam echo $near" OK - tg_run -- "${LT[@]}" echo "$near" $ECHO_PORT
 	lt_expect "v$fam echo $far (64 KiB)" OK - \
 		tg_run -- "${LT[@]}" echo "$far" $ECHO_PORT --bytes 65536
@@ -30,5 +38,16 @@ out=$(tg_run -- sh -c '"$0" "$1" concurrent "$2" '$ECHO_PORT' --count 100 &
 	"$PY" "$TG_TMP/labtool.py" "$NEAR4" "$NEAR6" 2>&1)
 check "100 IPv4 + 100 IPv6 concurrent connections at once" \
 	test "$(printf '%s\n' "$out" | grep -c '^result=OK ok=100 ')" -eq 2
+
+# --max-flows: a burst beyond the limit may be refused, but the gateway must
+# come through it: a new connection afterwards works. (How many of the 50
+# got through is shown, not judged.)
+out=$(tg_run --max-flows 10 -- sh -c '"$0" "$1" concurrent "$2" '$ECHO_PORT' --count 50 --timeout 5
+	"$0" "$1" echo "$2" '$ECHO_PORT "$PY" "$TG_TMP/labtool.py" "$FAR4" 2>&1)
+echo "  info  --max-flows 10, 50 at once: $(grep '^result=' <<<"$out" | head -n 1)"
+check "--max-flows 10: after a burst of 50, a new connection works" \
+	test "$(grep '^result=' <<<"$out" | sed -n '2s/ .*//p')" = result=OK
+line=$(tg_run --max-flows 1000 -- "${LT[@]}" concurrent "$FAR6" $ECHO_PORT --count 200 2>&1 | tail -n 1)
+check "--max-flows 1000: 200 concurrent connections ($line)" test "$(kv result "$line")" = OK
 
 tg_finish

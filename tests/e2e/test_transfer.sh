@@ -3,6 +3,7 @@
 # 50 MiB upload over IPv4 and IPv6 to INET's far addresses (one router hop
 # beyond the veth), and 1 MiB each way to the near ones. The data is checked
 # against sha256 sums computed outside the sandbox.
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 tg_init
 lab_up
@@ -26,7 +27,7 @@ transfer() {
 }
 
 for fam in 4 6; do
-	eval near=\$NEAR$fam far=\$FAR$fam
+	set_fam $fam
 	transfer download "$far" $BIG "$want_big"
 	transfer upload "$far" $BIG "$want_big"
 	transfer download "$near" $MiB "$want_small"
