@@ -66,11 +66,6 @@ check "tg_run: runs in LAB as uid $TG_UID with /dev/net/tun usable" test "$out" 
 check "tg_run: real /dev/net/tun mode unchanged ($tun_mode)" \
 	test "$(stat -c %a /dev/net/tun)" = "$tun_mode"
 check_status "tg_run: status passes through" 7 tg_run -c 'exit 7'
-# The lab must not change which signals are ignored (a background job's
-# shell may ignore SIGINT itself: compare with ours, not with zero).
-own_ign=$(awk '/^SigIgn/ {print $2}' /proc/$$/status)
-check "tg_run: ignored signals pass through unchanged ($own_ign)" \
-	test "$(tg_run -c 'grep SigIgn /proc/self/status' | awk '{print $2}')" = "$own_ign"
 if [ "$TG_AS" = user ]; then
 	check "tg_run: a file made by the user lands in the temp dir" \
 		tg_run -c "touch '$TG_TMP/by-user'"
