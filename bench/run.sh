@@ -34,22 +34,25 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT
+trap 'exit 143' TERM
 
 iperf3 -s -B 127.0.0.1 -p "$port" >/dev/null 2>&1 &
 pids+=($!)
 # The veth runner's server address: the host end of the pair.
 have_veth=0
 if [ "$(id -u)" -eq 0 ] && ip netns add "$ns" 2>/dev/null; then
-	ip link add tgb0 type veth peer name tgb1 netns "$ns" &&
-	ip addr add 198.51.100.1/24 dev tgb0 && ip link set tgb0 up &&
+	# The host end goes away with the namespace (veth pairs die together).
+	ip link add "tgb$$" type veth peer name tgb1 netns "$ns" &&
+	ip addr add 198.51.100.1/24 dev "tgb$$" && ip link set "tgb$$" up &&
 	ip -n "$ns" addr add 198.51.100.2/24 dev tgb1 &&
 	ip -n "$ns" link set tgb1 up && ip -n "$ns" link set lo up &&
 	have_veth=1
 	iperf3 -s -B 198.51.100.1 -p "$port" >/dev/null 2>&1 &
 	pids+=($!)
 fi
+# Wait until the server listens (a connect attempt, at most 5 s).
 for _ in $(seq 50); do
-	iperf3 -c 127.0.0.1 -p "$port" -t 0.1 >/dev/null 2>&1 && break
+	(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
 	sleep 0.1
 done
 
