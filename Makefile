@@ -75,7 +75,8 @@ LWIP_LIB  := $(OUT)/liblwip.a
 
 # The project: every module's .c file joins libtungate.a; cmd/ holds mains.
 MODULES   := util policy netns stack
-LIB_SRCS  := $(sort $(foreach m,$(MODULES),$(wildcard $(m)/*.c))) cmd/options.c
+LIB_SRCS  := $(sort $(foreach m,$(MODULES),$(wildcard $(m)/*.c)) \
+	     $(filter-out cmd/tungate_run.c,$(wildcard cmd/*.c)))
 LIB_OBJS  := $(patsubst %.c,$(OBJ)/%.o,$(LIB_SRCS))
 LIB       := $(OUT)/libtungate.a
 RUN_BIN   := $(OUT)/tungate-run

@@ -22,6 +22,14 @@ enum {
 	OPT_UDP_TIMEOUT,
 	OPT_DRAIN_TIMEOUT,
 	OPT_VERSION,
+	OPT_ALLOW,
+	OPT_DENY,
+	OPT_POLICY,
+	OPT_DEFAULT,
+	OPT_AUDIT,
+	OPT_FAIL_ON_DENY,
+	OPT_LOG,
+	OPT_SUMMARY,
 };
 
 static const char usage_text[] =
@@ -32,6 +40,24 @@ static const char usage_text[] =
 "capabilities. Its only route is a TUN device; every TCP connection and\n"
 "UDP datagram it sends is taken by the gateway and relayed from the host.\n"
 "Inside, 10.12.0.1 and fd12::1 are the host's 127.0.0.1 and ::1.\n"
+"\n"
+"Policy (first matching rule wins, in command-line order):\n"
+"      --allow RULE       let flows matching RULE through\n"
+"      --deny RULE        refuse flows matching RULE (TCP: RST, UDP: ICMP)\n"
+"      --policy FILE      rules from FILE, where this option stands\n"
+"      --default allow|deny  what happens to flows no rule matches\n"
+"                         (default: deny)\n"
+"      --audit            deny nothing; report what would have been denied\n"
+"      --fail-on-deny     exit 123 if anything was denied (or would have\n"
+"                         been, with --audit) even if COMMAND succeeded\n"
+"  RULE is [tcp:|udp:]HOST[:PORTS]; HOST is an address, a CIDR prefix,\n"
+"  [IPv6] or [IPv6/len], a hostname, *.domain, *, loopback (the sandbox's\n"
+"  own loopback and addresses) or host (the host's loopback); PORTS is N,\n"
+"  N-M or * (default). Example: --allow tcp:198.51.100.0/24:443\n"
+"\n"
+"Reports:\n"
+"      --log FILE         one JSON line per flow (FILE - : stderr)\n"
+"      --summary          a table per destination on stderr at exit\n"
 "\n"
 "Options:\n"
 "      --mtu N            MTU of the sandbox's TUN device, 1280..65520\n"
@@ -52,6 +78,7 @@ static const char usage_text[] =
 "  125  tungate-run itself failed (bad option, sandbox setup)\n"
 "  126  COMMAND was found but could not be run\n"
 "  127  COMMAND was not found\n"
+"  123  --fail-on-deny: COMMAND succeeded but a flow was denied\n"
 "SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 are passed on to\n"
 "COMMAND. If the gateway dies, COMMAND is left with no network at all.\n";
 
@@ -90,6 +117,14 @@ static const struct option long_options[] = {
 	{ "quiet",		no_argument,	   NULL, 'q' },
 	{ "help",		no_argument,	   NULL, 'h' },
 	{ "version",		no_argument,	   NULL, OPT_VERSION },
+	{ "allow",		required_argument, NULL, OPT_ALLOW },
+	{ "deny",		required_argument, NULL, OPT_DENY },
+	{ "policy",		required_argument, NULL, OPT_POLICY },
+	{ "default",		required_argument, NULL, OPT_DEFAULT },
+	{ "audit",		no_argument,	   NULL, OPT_AUDIT },
+	{ "fail-on-deny",	no_argument,	   NULL, OPT_FAIL_ON_DENY },
+	{ "log",		required_argument, NULL, OPT_LOG },
+	{ "summary",		no_argument,	   NULL, OPT_SUMMARY },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -116,6 +151,12 @@ static void options_defaults(struct options *o)
 	o->max_flows = TG_MAX_FLOWS_DEFAULT;
 	o->udp_timeout_s = TG_UDP_IDLE_MS_DEFAULT / 1000;
 	o->drain_s = TG_DRAIN_MS_DEFAULT / 1000;
+	policy_init(&o->policy);
+}
+
+void options_free(struct options *o)
+{
+	policy_free(&o->policy);
 }
 
 enum options_result options_parse(struct options *o, int argc, char **argv,
@@ -151,6 +192,34 @@ enum options_result options_parse(struct options *o, int argc, char **argv,
 			if (!number_option("drain-timeout", optarg, 0, 3600,
 					   &o->drain_s, err, errlen))
 				return OPTIONS_ERROR;
+			break;
+		case OPT_ALLOW:
+		case OPT_DENY:
+			if (policy_add_rule(&o->policy,
+					    c == OPT_ALLOW ? POLICY_ALLOW : POLICY_DENY,
+					    optarg, c == OPT_ALLOW ? "--allow" : "--deny",
+					    err, errlen))
+				return OPTIONS_ERROR;
+			break;
+		case OPT_POLICY:
+			if (policy_load_file(&o->policy, optarg, err, errlen))
+				return OPTIONS_ERROR;
+			break;
+		case OPT_DEFAULT:
+			if (policy_parse_default(&o->policy, optarg, err, errlen))
+				return OPTIONS_ERROR;
+			break;
+		case OPT_AUDIT:
+			o->audit = true;
+			break;
+		case OPT_FAIL_ON_DENY:
+			o->fail_on_deny = true;
+			break;
+		case OPT_LOG:
+			o->log_path = optarg;
+			break;
+		case OPT_SUMMARY:
+			o->summary = true;
 			break;
 		case 'v':
 			o->verbosity = o->verbosity < 0 ? 1 : o->verbosity + 1;

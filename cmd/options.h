@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "policy/policy.h"
+
 /**
  * struct options - what the command line asked for
  * @mtu:		TUN MTU (--mtu)
@@ -15,6 +17,13 @@
  * @udp_timeout_s:	UDP session idle timeout in seconds (--udp-timeout)
  * @drain_s:		how long flows may finish after the program exits
  * @verbosity:		-1 quiet, 0 default, 1.. verbose
+ * @policy:		rules from --allow, --deny, --policy, --default, in
+ *			command-line order
+ * @audit:		--audit: deny nothing, log what would be denied
+ * @fail_on_deny:	--fail-on-deny: exit TG_EXIT_DENIED if anything was
+ *			denied (or would have been)
+ * @summary:		--summary: per-destination table at exit
+ * @log_path:		--log FILE ("-": stderr), or NULL
  * @command:		the program and its arguments (NULL-terminated,
  *			pointing into the argv given to options_parse())
  */
@@ -24,8 +33,16 @@ struct options {
 	unsigned int udp_timeout_s;
 	unsigned int drain_s;
 	int verbosity;
+	struct policy policy;
+	bool audit;
+	bool fail_on_deny;
+	bool summary;
+	const char *log_path;
 	char **command;
 };
+
+/* Status for --fail-on-deny when the program itself succeeded. */
+#define TG_EXIT_DENIED	123
 
 /**
  * enum options_result - what options_parse() found
@@ -41,7 +58,8 @@ enum options_result {
 
 /**
  * options_parse() - parse tungate-run's arguments
- * @o:		output, defaults filled in first
+ * @o:		output, defaults filled in first; options_free() it, also
+ *		after OPTIONS_ERROR
  * @argc:	argument count
  * @argv:	arguments (argv[0] is the program name)
  * @err:	message buffer for OPTIONS_ERROR, quoting the bad text
@@ -52,6 +70,11 @@ enum options_result {
  */
 enum options_result options_parse(struct options *o, int argc, char **argv,
 				  char *err, size_t errlen);
+
+/**
+ * options_free() - free what options_parse() allocated (the policy)
+ */
+void options_free(struct options *o);
 
 /**
  * options_usage() - the --help text

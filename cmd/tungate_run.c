@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cmd/flow_report.h"
 #include "cmd/options.h"
 #include "netns/netns.h"
 #include "stack/stack.h"
@@ -38,48 +39,16 @@ static const int forwarded_signals[] = {
  * @sigfd:	signalfd for the blocked signals
  * @status:	the program's wait status, once it ended
  * @ended:	the program ended
+ * @report:	policy verdicts and flow reports
  */
 struct run {
 	struct sandbox sb;
 	struct tg_stack *stack;
+	struct flow_report report;
 	int sigfd;
 	int status;
 	bool ended;
 };
-
-static const char *proto_name(uint8_t proto)
-{
-	return proto == 6 ? "tcp" : "udp";
-}
-
-/**
- * on_flow_end() - the gateway reports a flow; -v prints it
- */
-static void on_flow_end(void *ctx, const struct tg_flow_info *fi)
-{
-	char src[TG_ENDPOINT_STRLEN], dst[TG_ENDPOINT_STRLEN];
-
-	(void)ctx;
-	if (tg_verbosity < 1)
-		return;
-	tg_endpoint_format(&fi->src, src, sizeof(src));
-	tg_endpoint_format(&fi->dst, dst, sizeof(dst));
-	debug("%s %s -> %s (%s) %s: out %llu B, in %llu B, %llu ms",
-	      proto_name(fi->proto), src, dst, tg_scope_name(fi->scope),
-	      tg_flow_end_name(fi->end), (unsigned long long)fi->bytes_out,
-	      (unsigned long long)fi->bytes_in,
-	      (unsigned long long)fi->duration_ms);
-}
-
-/**
- * on_verdict() - admission: everything is allowed until policy/ lands
- */
-static bool on_verdict(void *ctx, struct tg_flow_info *fi)
-{
-	(void)ctx;
-	(void)fi;
-	return true;
-}
 
 /**
  * follow_child() - reap the program; mirror its stops for job control
@@ -183,9 +152,9 @@ static void setup_stack(struct run *r, const struct options *o,
 		.max_flows = o->max_flows,
 		.udp_idle_ms = o->udp_timeout_s * 1000,
 		.drain_ms = o->drain_s * 1000,
-		.verdict = on_verdict,
-		.flow_end = on_flow_end,
-		.cb_ctx = r,
+		.verdict = flow_report_verdict,
+		.flow_end = flow_report_end,
+		.cb_ctx = &r->report,
 	};
 
 	r->stack = tg_stack_new(&sc);
@@ -208,11 +177,14 @@ int main(int argc, char **argv)
 	case OPTIONS_ERROR:
 		fprintf(stderr, "tungate-run: %s\n"
 			"Try 'tungate-run --help' for more information.\n", err);
+		options_free(&o);
 		return TG_EXIT_FAILURE;
 	case OPTIONS_RUN:
 		break;
 	}
 	tg_verbosity = o.verbosity;
+	if (flow_report_init(&r.report, &o, err, sizeof(err)))
+		die("%s", err);
 
 	netns_config_default(&nc);
 	nc.mtu = o.mtu;
@@ -254,5 +226,17 @@ int main(int argc, char **argv)
 	}
 	tg_stack_free(r.stack);
 	close(r.sigfd);
-	return ret && !r.ended ? TG_EXIT_FAILURE : exit_status(r.status);
+	flow_report_finish(&r.report, stderr);
+	options_free(&o);
+
+	if (ret && !r.ended)
+		return TG_EXIT_FAILURE;
+	ret = exit_status(r.status);
+	if (ret == 0 && o.fail_on_deny && r.report.denied) {
+		warn("--fail-on-deny: %llu flow(s) %sdenied",
+		     (unsigned long long)r.report.denied,
+		     o.audit ? "would have been " : "");
+		return TG_EXIT_DENIED;
+	}
+	return ret;
 }

@@ -69,9 +69,9 @@ url=http://10.12.0.1:$port/hello.txt
 echo "demo: a web server listens on the host's 127.0.0.1:$port (nowhere else)."
 echo "demo: inside the sandbox the only way out is tun0; 10.12.0.1 is the host's"
 echo "demo: loopback as seen from inside. Running:"
-echo "      $bin -v -- curl -sS $url"
+echo "      $bin -v --allow host:$port -- curl -sS $url"
 echo
-timeout -k 5 30 "$bin" -v -- curl -sS --max-time 10 "$url" && rc=0 || rc=$?
+timeout -k 5 30 "$bin" -v --allow "host:$port" -- curl -sS --max-time 10 "$url" && rc=0 || rc=$?
 echo
 if [ "$rc" -eq 0 ]; then
 	echo "demo: curl ran in the sandbox and got the file through the gateway (status 0)."

@@ -388,11 +388,16 @@ tg_prefix() {
 	fi
 }
 
-# tg_run ARGS...: run "BIN ARGS..." in LAB (foreground), bounded by
-# TG_TIMEOUT seconds (default 60). Returns BIN's status.
+# Options every tg_run gets first. tungate-run denies by default; tests of
+# other features allow everything, policy tests set TG_POLICY_ARGS=().
+TG_POLICY_ARGS=(--default allow)
+
+# tg_run ARGS...: run "BIN POLICY-ARGS ARGS..." in LAB (foreground), bounded
+# by TG_TIMEOUT seconds (default 60). Returns BIN's status.
 tg_run() {
 	tg_prefix
-	timeout -k 5 "${TG_TIMEOUT:-60}" "${TG_PREFIX[@]}" "$TG_BIN" "$@"
+	timeout -k 5 "${TG_TIMEOUT:-60}" "${TG_PREFIX[@]}" "$TG_BIN" \
+		"${TG_POLICY_ARGS[@]}" "$@"
 }
 
 # tg_run_bg PIDFILE ARGS...: like tg_run but in the background. PIDFILE gets
@@ -404,7 +409,7 @@ tg_run_bg() {
 	shift
 	tg_prefix
 	timeout -k 5 "${TG_TIMEOUT:-60}" sh -c 'echo $$ > "$0"; exec "$@"' "$pidfile" \
-		"${TG_PREFIX[@]}" "$TG_BIN" "$@" &
+		"${TG_PREFIX[@]}" "$TG_BIN" "${TG_POLICY_ARGS[@]}" "$@" &
 	TG_BG=$!
 	tg_track "$TG_BG"
 }
@@ -412,5 +417,5 @@ tg_run_bg() {
 # tg_cmdline ARGS...: the shell-quoted command line of tg_run (for script(1)).
 tg_cmdline() {
 	tg_prefix
-	printf '%q ' "${TG_PREFIX[@]}" "$TG_BIN" "$@"
+	printf '%q ' "${TG_PREFIX[@]}" "$TG_BIN" "${TG_POLICY_ARGS[@]}" "$@"
 }

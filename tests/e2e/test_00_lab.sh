@@ -54,6 +54,7 @@ check "lab: sha256 of a 1-byte shorter stream differs" test "$(kv sha256 "$line"
 
 # The tg_run plumbing, with /bin/sh standing in for tungate-run.
 TG_BIN=/bin/sh
+TG_POLICY_ARGS=()
 tun_mode=$(stat -c %a /dev/net/tun)
 out=$(tg_run -c 'id -u; id -g; id -G; test -r /dev/net/tun && test -w /dev/net/tun && echo tun-rw;
 	ip -o link show veth0 >/dev/null && echo in-lab' 2>&1)

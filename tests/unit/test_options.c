@@ -147,6 +147,49 @@ static void test_help_and_version(void **state)
 	assert_non_null(strstr(options_usage(), "Exit status"));
 }
 
+static void test_policy_options_in_order(void **state)
+{
+	struct options o;
+
+	(void)state;
+	assert_int_equal(PARSE(&o, "--deny", "tcp:198.51.100.7:22",
+			       "--allow", "198.51.100.0/24", "--default", "allow",
+			       "--audit", "--fail-on-deny", "--log", "-",
+			       "--summary", "--", "true"), OPTIONS_RUN);
+	assert_int_equal(o.policy.n_rules, 2);
+	assert_int_equal(o.policy.rules[0].action, POLICY_DENY);
+	assert_int_equal(o.policy.rules[1].action, POLICY_ALLOW);
+	assert_int_equal(o.policy.default_action, POLICY_ALLOW);
+	assert_true(o.audit);
+	assert_true(o.fail_on_deny);
+	assert_true(o.summary);
+	assert_string_equal(o.log_path, "-");
+	options_free(&o);
+
+	assert_int_equal(PARSE(&o, "true"), OPTIONS_RUN);
+	assert_int_equal(o.policy.default_action, POLICY_DENY);
+	assert_false(o.audit);
+	options_free(&o);
+}
+
+static void test_policy_errors(void **state)
+{
+	struct options o;
+
+	(void)state;
+	assert_int_equal(PARSE(&o, "--allow", "tcp:10.0.0.0/33", "true"),
+			 OPTIONS_ERROR);
+	assert_non_null(strstr(err, "'tcp:10.0.0.0/33'"));
+	options_free(&o);
+	assert_int_equal(PARSE(&o, "--default", "maybe", "true"), OPTIONS_ERROR);
+	assert_non_null(strstr(err, "'maybe'"));
+	options_free(&o);
+	assert_int_equal(PARSE(&o, "--policy", "/nonexistent/rules", "true"),
+			 OPTIONS_ERROR);
+	assert_non_null(strstr(err, "/nonexistent/rules"));
+	options_free(&o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -158,6 +201,8 @@ int main(void)
 		cmocka_unit_test(test_errors_quote_the_option),
 		cmocka_unit_test(test_no_command),
 		cmocka_unit_test(test_help_and_version),
+		cmocka_unit_test(test_policy_options_in_order),
+		cmocka_unit_test(test_policy_errors),
 	};
 
 	return cmocka_run_group_tests_name("options", tests, NULL, NULL);

@@ -1,0 +1,158 @@
+/* flow_report.c - the verdict and end-of-flow callbacks tungate-run gives
+ * the stack: each new flow is looked up in the policy once, at admission;
+ * each ended (or refused) flow becomes a struct flow_record for the JSON
+ * log, the summary and, when denied, a line on stderr.
+ *
+ * The rule that decided a flow travels with it as the flow's tag, so the
+ * record written when it ends names that rule.
+ */
+#include <netinet/in.h>
+#include <string.h>
+
+#include "cmd/flow_report.h"
+#include "util/util.h"
+
+static enum policy_scope scope_for_policy(enum tg_scope scope)
+{
+	switch (scope) {
+	case TG_SCOPE_LOOPBACK:
+		return POLICY_SCOPE_LOOPBACK;
+	case TG_SCOPE_HOST:
+		return POLICY_SCOPE_HOST;
+	default:
+		return POLICY_SCOPE_EXTERNAL;
+	}
+}
+
+/**
+ * rule_action() - what the rule in a flow's tag (or the default) says
+ */
+static enum policy_action rule_action(const struct flow_report *r,
+				      const struct policy_rule *rule)
+{
+	return rule ? rule->action : r->policy->default_action;
+}
+
+/**
+ * flow_record_from() - the record of a flow as the stack reports it
+ */
+static void flow_record_from(const struct flow_report *r,
+			     const struct tg_flow_info *fi,
+			     struct flow_record *rec)
+{
+	const struct policy_rule *rule = fi->tag;
+
+	memset(rec, 0, sizeof(*rec));
+	rec->ts_ms = fi->start_ms;
+	rec->proto = fi->proto == IPPROTO_TCP ? "tcp" : "udp";
+	rec->src = fi->src;
+	rec->dst = fi->dst;
+	rec->host = NULL;
+	rec->scope = scope_for_policy(fi->scope);
+	if (fi->end == TG_END_DENIED)
+		rec->verdict = FLOW_VERDICT_DENY;
+	else if (rule_action(r, rule) == POLICY_DENY)
+		rec->verdict = FLOW_VERDICT_WOULD_DENY;
+	else
+		rec->verdict = FLOW_VERDICT_ALLOW;
+	rec->rule = rule ? rule->text : NULL;
+	rec->bytes_out = fi->bytes_out;
+	rec->bytes_in = fi->bytes_in;
+	rec->duration_ms = fi->duration_ms;
+	rec->end = tg_flow_end_name(fi->end);
+}
+
+int flow_report_init(struct flow_report *r, const struct options *o,
+		     char *err, size_t errlen)
+{
+	memset(r, 0, sizeof(*r));
+	r->policy = &o->policy;
+	r->audit = o->audit;
+	deny_reporter_init(&r->deny, o->verbosity < 0 ? NULL : stderr, 0, 0);
+	if (o->log_path) {
+		r->log = flow_log_open(o->log_path, err, errlen);
+		if (!r->log)
+			return -1;
+	}
+	if (o->summary) {
+		r->summary = flow_summary_new();
+		if (!r->summary) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+bool flow_report_verdict(void *ctx, struct tg_flow_info *fi)
+{
+	struct flow_report *r = ctx;
+	struct policy_query q = {
+		.protos = fi->proto == IPPROTO_TCP ? POLICY_PROTO_TCP
+						   : POLICY_PROTO_UDP,
+		.dst = fi->dst,
+		.scope = scope_for_policy(fi->scope),
+	};
+	struct policy_verdict v;
+
+	policy_decide(r->policy, &q, &v);
+	fi->tag = (void *)v.rule;
+	if (v.action == POLICY_ALLOW)
+		return true;
+	if (!r->audit)
+		return false;	/* reported by flow_report_end() at once */
+
+	/* --audit: let it through, say so now; logged when it ends. */
+	{
+		struct flow_record rec;
+
+		fi->end = TG_END_CLOSED;
+		flow_record_from(r, fi, &rec);
+		deny_report(&r->deny, &rec, v.rule, now_ms());
+		r->denied++;
+	}
+	return true;
+}
+
+void flow_report_end(void *ctx, const struct tg_flow_info *fi)
+{
+	struct flow_report *r = ctx;
+	struct flow_record rec;
+	int err;
+
+	flow_record_from(r, fi, &rec);
+	if (rec.verdict == FLOW_VERDICT_DENY) {
+		deny_report(&r->deny, &rec, fi->tag, now_ms());
+		r->denied++;
+	}
+	if (r->log && (err = flow_log_write(r->log, &rec)))
+		warn("writing the flow log: %s", strerror(-err));
+	if (r->summary)
+		flow_summary_add(r->summary, &rec);
+
+	if (tg_verbosity >= 1) {
+		char src[TG_ENDPOINT_STRLEN], dst[TG_ENDPOINT_STRLEN];
+
+		debug("%s %s -> %s (%s) %s: out %llu B, in %llu B, %llu ms",
+		      rec.proto, tg_endpoint_format(&fi->src, src, sizeof(src)),
+		      tg_endpoint_format(&fi->dst, dst, sizeof(dst)),
+		      tg_scope_name(fi->scope), rec.end,
+		      (unsigned long long)fi->bytes_out,
+		      (unsigned long long)fi->bytes_in,
+		      (unsigned long long)fi->duration_ms);
+	}
+}
+
+void flow_report_finish(struct flow_report *r, FILE *out)
+{
+	deny_report_flush(&r->deny);
+	if (r->summary) {
+		flow_summary_print(r->summary, out);
+		flow_summary_free(r->summary);
+		r->summary = NULL;
+	}
+	if (r->log) {
+		flow_log_close(r->log);
+		r->log = NULL;
+	}
+}

@@ -1,0 +1,66 @@
+/* flow_report.h - tungate-run's glue between the stack and the policy:
+ * the verdict callback (rules, --audit) and the end-of-flow callback (flow
+ * log, denial lines, summary, the count --fail-on-deny looks at).
+ */
+#ifndef TUNGATE_FLOW_REPORT_H
+#define TUNGATE_FLOW_REPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "cmd/options.h"
+#include "policy/policy.h"
+#include "stack/stack.h"
+
+/**
+ * struct flow_report - state of the reports for one run
+ * @policy:	the rules
+ * @audit:	--audit
+ * @log:	--log, or NULL
+ * @summary:	--summary table being built, or NULL
+ * @deny:	rate-limited denial lines (silent with -q)
+ * @denied:	flows denied, or that would have been under --audit
+ */
+struct flow_report {
+	const struct policy *policy;
+	bool audit;
+	struct flow_log *log;
+	struct flow_summary *summary;
+	struct deny_reporter deny;
+	uint64_t denied;
+};
+
+/**
+ * flow_report_init() - open the log, prepare the summary
+ * @r:		output
+ * @o:		options (the policy must outlive @r)
+ * @err:	on failure, what went wrong (the log file)
+ * @errlen:	its size
+ *
+ * Return: 0, or -1 with @err set
+ */
+int flow_report_init(struct flow_report *r, const struct options *o,
+		     char *err, size_t errlen);
+
+/**
+ * flow_report_verdict() - tg_verdict_fn: decide by the policy
+ *
+ * Under --audit every flow is allowed; one that the policy denies is
+ * reported at once as "would deny".
+ */
+bool flow_report_verdict(void *ctx, struct tg_flow_info *fi);
+
+/**
+ * flow_report_end() - tg_flow_end_fn: log, count, report a denial
+ */
+void flow_report_end(void *ctx, const struct tg_flow_info *fi);
+
+/**
+ * flow_report_finish() - print the summary (if asked), flush, close the log
+ * @r:		reports
+ * @out:	where the summary goes (stderr)
+ */
+void flow_report_finish(struct flow_report *r, FILE *out);
+
+#endif /* TUNGATE_FLOW_REPORT_H */
