@@ -33,6 +33,9 @@ struct pbuf;
  *			the handshake inside to complete
  * @FLOW_TCP_RELAY:	both ends connected; relaying
  * @FLOW_UDP:		a UDP session
+ * @FLOW_REFLECT_TCP:	a TCP connection within the sandbox's loopback,
+ *			delivered by reflection (stack/loop_reflect.c)
+ * @FLOW_REFLECT_UDP:	a UDP session within the sandbox's loopback
  */
 enum flow_state {
 	FLOW_FREE = 0,
@@ -40,6 +43,8 @@ enum flow_state {
 	FLOW_TCP_HANDSHAKE,
 	FLOW_TCP_RELAY,
 	FLOW_UDP,
+	FLOW_REFLECT_TCP,
+	FLOW_REFLECT_UDP,
 };
 
 /**
@@ -83,6 +88,19 @@ struct flow_tcp {
 };
 
 /**
+ * struct flow_reflect - a loopback flow the gateway reflects
+ * @seq_hi:	per direction (0: opener to peer, 1: back), the highest
+ *		sequence number seen past the end of a segment's payload
+ * @seq_set:	@seq_hi holds a value (SYN seen in that direction)
+ * @fin:	per direction, FIN seen
+ */
+struct flow_reflect {
+	uint32_t seq_hi[2];
+	bool seq_set[2];
+	bool fin[2];
+};
+
+/**
  * struct flow - one entry
  * @info:	what callbacks see: id, addresses, counters
  * @state:	enum flow_state
@@ -96,6 +114,7 @@ struct flow_tcp {
  * @dirty_next:	next entry in the gateway's service list, index + 1
  * @dirty:	on the service list (both survive the entry's reuse)
  * @tcp:	TCP state (FLOW_TCP_*)
+ * @reflect:	loopback reflection state (FLOW_REFLECT_*)
  */
 struct flow {
 	struct tg_flow_info info;
@@ -110,6 +129,7 @@ struct flow {
 	uint32_t dirty_next;
 	bool dirty;
 	struct flow_tcp tcp;
+	struct flow_reflect reflect;
 };
 
 /**

@@ -136,13 +136,6 @@ struct flow *gateway_admit(struct tg_stack *g, uint8_t proto,
 		gateway_report_refused(g, &info, *end);
 		return NULL;
 	}
-	if (info.scope == TG_SCOPE_LOOPBACK) {
-		/* Loopback delivery is not wired yet: nothing to relay to. */
-		*end = TG_END_UNREACHABLE;
-		gateway_report_refused(g, &info, *end);
-		return NULL;
-	}
-
 	f = flow_table_insert(&g->flows, proto, src, dst, state);
 	if (!f) {
 		g->stats.flows_over_limit++;
@@ -257,10 +250,18 @@ static void gateway_expire(struct tg_stack *g, struct flow *f)
 {
 	f->deadline = 0;
 	g->timed_flows--;
-	if (f->state == FLOW_UDP)
+	switch (f->state) {
+	case FLOW_UDP:
 		udp_relay_expire(g, f);
-	else
+		break;
+	case FLOW_REFLECT_TCP:
+	case FLOW_REFLECT_UDP:
+		loop_reflect_expire(g, f);
+		break;
+	default:
 		tcp_relay_expire(g, f);
+		break;
+	}
 }
 
 /**
@@ -423,6 +424,11 @@ static void gateway_reset_all(struct tg_stack *g, bool tcp_open)
 		case FLOW_TCP_CONNECTING:
 		case FLOW_TCP_HANDSHAKE:
 			tcp_relay_shutdown(g, f);
+			break;
+		case FLOW_REFLECT_TCP:
+		case FLOW_REFLECT_UDP:
+			/* Inside the sandbox: nothing to close. */
+			gateway_finish(g, f, TG_END_SHUTDOWN);
 			break;
 		default:
 			break;

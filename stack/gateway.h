@@ -158,6 +158,25 @@ enum tg_scope gateway_classify(const struct tg_stack_config *cfg,
 			       const struct tg_endpoint *dst,
 			       struct tg_endpoint *upstream);
 
+/* --- loop_reflect.c ------------------------------------------------------ */
+
+/**
+ * loop_reflect_packet() - a packet to the sandbox's own loopback or address
+ * @g:		gateway
+ * @pkt:	the packet (written back into the TUN if its flow is allowed)
+ * @len:	its length
+ * @pi:		@pkt parsed
+ *
+ * Return: true if handled (reflected or refused), false to drop it
+ */
+bool loop_reflect_packet(struct tg_stack *g, const uint8_t *pkt, size_t len,
+			 const struct packet_info *pi);
+
+/**
+ * loop_reflect_expire() - a reflected flow's linger or idle deadline passed
+ */
+void loop_reflect_expire(struct tg_stack *g, struct flow *f);
+
 /* --- tun_io.c ------------------------------------------------------------- */
 
 /**

@@ -2,6 +2,8 @@
  * what each one is, and write back what lwIP or the gateway answers.
  *
  * Every packet is parsed here once (stack/packet.h) before lwIP sees it:
+ *  - a packet to the sandbox's own loopback or addresses is reflected
+ *    (loop_reflect.c);
  *  - a TCP SYN for a flow not in the table is held back for admission
  *    (tcp_relay_syn()); a SYN retransmitted while upstream still connects
  *    is dropped;
@@ -52,6 +54,7 @@ static void tun_io_handle_tcp(struct tg_stack *g, const uint8_t *pkt,
 
 static void tun_io_handle(struct tg_stack *g, const uint8_t *pkt, size_t len)
 {
+	struct tg_endpoint upstream;
 	struct packet_info pi;
 
 	if (packet_parse(pkt, len, &pi) != PACKET_OK ||
@@ -60,6 +63,12 @@ static void tun_io_handle(struct tg_stack *g, const uint8_t *pkt, size_t len)
 		return;
 	}
 	len = pi.ip_len;	/* trailing bytes are not part of the packet */
+
+	if (gateway_classify(&g->cfg, &pi.dst, &upstream) == TG_SCOPE_LOOPBACK) {
+		if (!loop_reflect_packet(g, pkt, len, &pi))
+			g->stats.tun_rx_dropped++;
+		return;
+	}
 
 	switch (pi.proto) {
 	case IPPROTO_TCP:
