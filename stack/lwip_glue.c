@@ -28,6 +28,7 @@
 #include "lwip_hooks.h"
 
 #include "stack/gateway.h"
+#include "stack/lwip_glue.h"
 
 /* The sizes lwipopts.h sets where lwIP's own sanity checks are disabled. */
 _Static_assert(TCP_SND_QUEUELEN <= 0xffff, "TCP_SND_QUEUELEN fits a u16");
@@ -93,6 +94,54 @@ u32_t tg_lwip_tcp_isn(const ip_addr_t *local_ip, u16_t local_port,
 	return tg_lwip_rand();
 }
 
+/* --- Conversions (lwip_glue.h) ------------------------------------------- */
+
+void lwip_glue_endpoint(struct tg_endpoint *ep, const ip_addr_t *ip, u16_t port)
+{
+	memset(ep, 0, sizeof(*ep));
+	ep->port = port;
+	if (IP_IS_V6(ip)) {
+		ep->family = AF_INET6;
+		memcpy(ep->addr, ip_2_ip6(ip)->addr, 16);
+	} else {
+		ep->family = AF_INET;
+		memcpy(ep->addr, &ip_2_ip4(ip)->addr, 4);
+	}
+}
+
+void lwip_glue_ipaddr(ip_addr_t *ip, const struct tg_endpoint *ep)
+{
+	memset(ip, 0, sizeof(*ip));
+	if (ep->family == AF_INET6) {
+		IP_SET_TYPE_VAL(*ip, IPADDR_TYPE_V6);
+		memcpy(ip_2_ip6(ip)->addr, ep->addr, 16);
+	} else {
+		IP_SET_TYPE_VAL(*ip, IPADDR_TYPE_V4);
+		memcpy(&ip_2_ip4(ip)->addr, ep->addr, 4);
+	}
+}
+
+int lwip_glue_pbuf_iov(const struct pbuf *p, struct iovec *iov, int max)
+{
+	static uint8_t flat[GATEWAY_PACKET_MAX];
+	const struct pbuf *q;
+	int n = 0;
+
+	for (q = p; q && n < max; q = q->next) {
+		if (!q->len)
+			continue;
+		iov[n].iov_base = q->payload;
+		iov[n].iov_len = q->len;
+		n++;
+	}
+	if (!q)
+		return n;
+	pbuf_copy_partial(p, flat, p->tot_len, 0);
+	iov[0].iov_base = flat;
+	iov[0].iov_len = p->tot_len;
+	return 1;
+}
+
 /* --- The TUN netif ------------------------------------------------------ */
 
 /**
@@ -105,24 +154,8 @@ u32_t tg_lwip_tcp_isn(const ip_addr_t *local_ip, u16_t local_port,
 static err_t tun_netif_output(struct pbuf *p)
 {
 	struct iovec iov[16];
-	struct pbuf *q;
-	int n = 0;
+	int n = lwip_glue_pbuf_iov(p, iov, (int)ARRAY_SIZE(iov));
 
-	for (q = p; q && n < (int)ARRAY_SIZE(iov); q = q->next) {
-		if (!q->len)
-			continue;
-		iov[n].iov_base = q->payload;
-		iov[n].iov_len = q->len;
-		n++;
-	}
-	if (q) {
-		static uint8_t flat[GATEWAY_PACKET_MAX];
-
-		pbuf_copy_partial(p, flat, p->tot_len, 0);
-		iov[0].iov_base = flat;
-		iov[0].iov_len = p->tot_len;
-		n = 1;
-	}
 	if (tun_io_write(glue_gateway, iov, n))
 		return ERR_IF;
 	return ERR_OK;

@@ -27,24 +27,11 @@
 #include "lwip/tcp.h"
 
 #include "stack/gateway.h"
+#include "stack/lwip_glue.h"
 
 /* One listener per destination port ever seen, on any address. */
 static struct tcp_pcb *tcp_listeners[65536];
 static struct tg_stack *tcp_gateway;
-
-static void endpoint_from_lwip(struct tg_endpoint *ep, const ip_addr_t *ip,
-			       u16_t port)
-{
-	memset(ep, 0, sizeof(*ep));
-	ep->port = port;
-	if (IP_IS_V6(ip)) {
-		ep->family = AF_INET6;
-		memcpy(ep->addr, ip_2_ip6(ip)->addr, 16);
-	} else {
-		ep->family = AF_INET;
-		memcpy(ep->addr, &ip_2_ip4(ip)->addr, 4);
-	}
-}
 
 /* --- Callbacks on accepted pcbs -------------------------------------------- */
 
@@ -114,8 +101,8 @@ static err_t tcp_lwip_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 	if (err != ERR_OK || !pcb)
 		return ERR_VAL;
 
-	endpoint_from_lwip(&src, &pcb->remote_ip, pcb->remote_port);
-	endpoint_from_lwip(&dst, &pcb->local_ip, pcb->local_port);
+	lwip_glue_endpoint(&src, &pcb->remote_ip, pcb->remote_port);
+	lwip_glue_endpoint(&dst, &pcb->local_ip, pcb->local_port);
 	f = flow_table_lookup(&g->flows, IP_PROTO_TCP, &src, &dst);
 	if (!f || f->state != FLOW_TCP_HANDSHAKE || f->tcp.pcb) {
 		/* A handshake that completed after its flow gave up. */

@@ -13,62 +13,23 @@
 #include "lwip/udp.h"
 
 #include "stack/gateway.h"
+#include "stack/lwip_glue.h"
 
 static struct udp_pcb *udp_ports[65536];
 static struct tg_stack *udp_gateway;
-
-static void udp_endpoint_from_lwip(struct tg_endpoint *ep, const ip_addr_t *ip,
-				   u16_t port)
-{
-	memset(ep, 0, sizeof(*ep));
-	ep->port = port;
-	if (IP_IS_V6(ip)) {
-		ep->family = AF_INET6;
-		memcpy(ep->addr, ip_2_ip6(ip)->addr, 16);
-	} else {
-		ep->family = AF_INET;
-		memcpy(ep->addr, &ip_2_ip4(ip)->addr, 4);
-	}
-}
-
-static void udp_lwip_to_ipaddr(ip_addr_t *ip, const struct tg_endpoint *ep)
-{
-	memset(ip, 0, sizeof(*ip));
-	if (ep->family == AF_INET6) {
-		IP_SET_TYPE_VAL(*ip, IPADDR_TYPE_V6);
-		memcpy(ip_2_ip6(ip)->addr, ep->addr, 16);
-	} else {
-		IP_SET_TYPE_VAL(*ip, IPADDR_TYPE_V4);
-		memcpy(&ip_2_ip4(ip)->addr, ep->addr, 4);
-	}
-}
 
 static void udp_lwip_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p,
 			  const ip_addr_t *addr, u16_t port)
 {
 	struct tg_endpoint src, dst;
 	struct iovec iov[32];
-	struct pbuf *q;
-	int n = 0;
+	int n;
 
 	(void)arg;
-	udp_endpoint_from_lwip(&src, addr, port);
-	udp_endpoint_from_lwip(&dst, ip_current_dest_addr(), pcb->local_port);
-
-	for (q = p; q && n < (int)ARRAY_SIZE(iov); q = q->next) {
-		iov[n].iov_base = q->payload;
-		iov[n].iov_len = q->len;
-		n++;
-	}
-	if (q) {
-		/* A datagram reassembled from many fragments: flatten it. */
-		static uint8_t flat[GATEWAY_PACKET_MAX];
-
-		pbuf_copy_partial(p, flat, p->tot_len, 0);
-		iov[0].iov_base = flat;
-		iov[0].iov_len = p->tot_len;
-		n = 1;
-	}
+	lwip_glue_endpoint(&src, addr, port);
+	lwip_glue_endpoint(&dst, ip_current_dest_addr(), pcb->local_port);
+	/* A datagram reassembled from many fragments is flattened. */
+	n = lwip_glue_pbuf_iov(p, iov, (int)ARRAY_SIZE(iov));
 	udp_relay_from_inside(udp_gateway, &src, &dst, iov, n, p->tot_len);
 	pbuf_free(p);
 }
@@ -123,8 +84,8 @@ int udp_lwip_send(struct tg_stack *g, const struct flow *f,
 		return -ENOMEM;
 	memcpy(p->payload, data, len);
 
-	udp_lwip_to_ipaddr(&to, &f->info.src);
-	udp_lwip_to_ipaddr(&from, &f->info.dst);
+	lwip_glue_ipaddr(&to, &f->info.src);
+	lwip_glue_ipaddr(&from, &f->info.dst);
 	err = udp_sendto_if_src(pcb, p, &to, f->info.src.port,
 				lwip_glue_netif(), &from);
 	pbuf_free(p);
