@@ -4,11 +4,12 @@
 Standard library only. Every blocking operation has a timeout; every server
 lives at most --lifetime seconds, so nothing outlives a crashed test run.
 
-Servers (one process, one thread per listening socket, bind per address):
+Servers (one process, one thread per listening socket, bind per address;
+each port option may be given more than once, for several ports):
 
     labtool.py serve --bind ADDR [--bind ADDR ...] [--http PORT] [--echo PORT]
-                     [--sum PORT] [--udp-echo PORT] [--ready-file FILE]
-                     [--lifetime SEC]
+                     [--sum PORT] [--source PORT] [--udp-echo PORT]
+                     [--ready-file FILE] [--lifetime SEC]
 
   http      GET /file?bytes=N     N deterministic pseudo-random bytes (stream())
             GET /peer             the client's address as the server sees it
@@ -32,9 +33,18 @@ and exit 0 only when result=OK:
     labtool.py halfclose  HOST PORT [--bytes N] [--timeout T]
     labtool.py concurrent HOST PORT [--count N] [--timeout T]
     labtool.py udp        HOST PORT [--bytes N] [--delay S] [--recverr]
-                          [--timeout T]
+                          [--timeout T]  (sent= is the datagram's size)
     labtool.py download   HOST PORT --bytes N [--timeout T]
     labtool.py upload     HOST PORT --bytes N [--timeout T]
+    labtool.py rawget     HOST PORT --bytes N [--timeout T]
+                          (source server: sends "N\n", reads to EOF;
+                          prints bytes= and sha256= of what came)
+    labtool.py probe      SPEC... [--timeout T]
+                          SPEC is tcp:HOST:PORT (connect) or udp:HOST:PORT
+                          (a round trip to a UDP echo server), IPv6 HOST in
+                          brackets; one line per SPEC: result= probe= elapsed=
+
+  connect, echo, halfclose, udp and rawget take --sport P (source port).
     labtool.py genhash    N            (prints the sha256 of stream(N))
 """
 
@@ -144,6 +154,26 @@ class SumHandler(socketserver.BaseRequestHandler):
             pass
 
 
+class SourceHandler(socketserver.BaseRequestHandler):
+    def handle(self):
+        s = self.request
+        s.settimeout(60)
+        try:
+            line = b""
+            while not line.endswith(b"\n") and len(line) <= 32:
+                d = s.recv(1)
+                if not d:
+                    return
+                line += d
+            n = int(line.strip() or b"0")
+            if not 0 <= n <= 1 << 30:
+                return
+            for c in stream(n):
+                s.sendall(c)
+        except (OSError, ValueError):
+            pass
+
+
 class HTTPHandler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     timeout = 60
@@ -230,18 +260,19 @@ def cmd_serve(a):
     threads = []
     for addr in a.bind:
         v6 = family_of(addr) == socket.AF_INET6
-        for port, cls4, cls6, handler in (
+        for ports, cls4, cls6, handler in (
                 (a.http, _HTTPServer, _HTTPServer6, HTTPHandler),
                 (a.echo, _TCPServer, _TCPServer6, EchoHandler),
-                (a.sum, _TCPServer, _TCPServer6, SumHandler)):
-            if port:
+                (a.sum, _TCPServer, _TCPServer6, SumHandler),
+                (a.source, _TCPServer, _TCPServer6, SourceHandler)):
+            for port in filter(None, ports or ()):
                 srv = (cls6 if v6 else cls4)((addr, port), handler)
                 threads.append(threading.Thread(target=srv.serve_forever,
                                                 daemon=True))
-        if a.udp_echo:
+        for port in filter(None, a.udp_echo or ()):
             u = socket.socket(family_of(addr), socket.SOCK_DGRAM)
             u.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            u.bind((addr, a.udp_echo))
+            u.bind((addr, port))
             threads.append(threading.Thread(target=udp_echo_loop, args=(u,),
                                             daemon=True))
     for t in threads:
@@ -260,9 +291,17 @@ def cmd_serve(a):
 # --------------------------------------------------------------------------
 # Clients
 
-def _connect(host, port, timeout):
+def _bind_sport(s, host, sport):
+    """Bind S to source port SPORT (0: let the kernel choose)."""
+    if sport:
+        s.bind(("::" if family_of(host) == socket.AF_INET6 else "0.0.0.0",
+                sport))
+
+
+def _connect(host, port, timeout, sport=0):
     s = socket.socket(family_of(host), socket.SOCK_STREAM)
     s.settimeout(timeout)
+    _bind_sport(s, host, sport)
     s.connect((host, port))
     return s
 
@@ -281,7 +320,7 @@ def cmd_connect(a):
     t0 = time.monotonic()
     local = "-"
     try:
-        s = _connect(a.host, a.port, a.timeout)
+        s = _connect(a.host, a.port, a.timeout, a.sport)
         local = s.getsockname()[0]
         s.close()
         res = "OK"
@@ -313,7 +352,7 @@ def cmd_echo(a):
     t0 = time.monotonic()
     msg = b"".join(stream(a.bytes))
     try:
-        s = _connect(a.host, a.port, a.timeout)
+        s = _connect(a.host, a.port, a.timeout, a.sport)
         s.sendall(msg)
         got = _recv_exact(s, len(msg))
         s.close()
@@ -331,7 +370,7 @@ def cmd_halfclose(a):
     want = stream_sha256(a.bytes)
     got = ""
     try:
-        s = _connect(a.host, a.port, a.timeout)
+        s = _connect(a.host, a.port, a.timeout, a.sport)
         for c in stream(a.bytes):
             s.sendall(c)
         s.shutdown(socket.SHUT_WR)
@@ -447,6 +486,7 @@ def cmd_udp(a):
             else:
                 s.setsockopt(socket.IPPROTO_IPV6, 25, 1)    # IPV6_RECVERR
         s.settimeout(a.timeout)
+        _bind_sport(s, a.host, a.sport)
         s.connect((a.host, a.port))
         local = s.getsockname()[0]
         s.send(msg)
@@ -454,7 +494,8 @@ def cmd_udp(a):
         res = "OK" if got == msg else "MISMATCH"
     except Exception as e:  # noqa: BLE001
         res = err_name(e)
-    return report(res, elapsed="%.3f" % (time.monotonic() - t0), local=local)
+    return report(res, elapsed="%.3f" % (time.monotonic() - t0), local=local,
+                  sent=len(msg))
 
 
 IDLE = 15.0   # seconds without progress that count as a stall
@@ -522,6 +563,70 @@ def cmd_upload(a):
                   mbit="%.0f" % (a.bytes * 8 / 1e6 / max(el, 1e-6)))
 
 
+def cmd_rawget(a):
+    """Ask a source server for N bytes; read until EOF."""
+    t0 = time.monotonic()
+    want = stream_sha256(a.bytes)
+    h = hashlib.sha256()
+    got = 0
+    try:
+        s = _connect(a.host, a.port, min(a.timeout, IDLE), a.sport)
+        s.sendall(b"%d\n" % a.bytes)
+        while True:
+            d = s.recv(1 << 18)
+            if not d:
+                break
+            h.update(d)
+            got += len(d)
+            if time.monotonic() - t0 > a.timeout:
+                raise TimeoutError()
+        s.close()
+        res = "OK" if (got == a.bytes and h.hexdigest() == want) else "MISMATCH"
+    except Exception as e:  # noqa: BLE001
+        res = err_name(e)
+    el = time.monotonic() - t0
+    return report(res, bytes=got, sha256=h.hexdigest(), expected=want,
+                  elapsed="%.3f" % el, mbit="%.0f" % (got * 8 / 1e6 / max(el, 1e-6)))
+
+
+def _parse_spec(spec):
+    """"tcp:HOST:PORT" or "udp:HOST:PORT" (IPv6 HOST in brackets)."""
+    proto, _, rest = spec.partition(":")
+    if rest.startswith("["):
+        host, _, port = rest[1:].partition("]:")
+    else:
+        host, _, port = rest.rpartition(":")
+    if proto not in ("tcp", "udp") or not host or not port.isdigit():
+        raise ValueError("bad probe %r" % spec)
+    return proto, host, int(port)
+
+
+def cmd_probe(a):
+    """Try each SPEC in turn, one line each: tcp (connect, then close) or
+    udp (one datagram on a connected socket, the echo awaited)."""
+    rc = 0
+    for spec in a.spec:
+        proto, host, port = _parse_spec(spec)
+        t0 = time.monotonic()
+        try:
+            if proto == "tcp":
+                _connect(host, port, a.timeout).close()
+                res = "OK"
+            else:
+                s = socket.socket(family_of(host), socket.SOCK_DGRAM)
+                s.settimeout(a.timeout)
+                s.connect((host, port))
+                msg = b"probe:%d:%s" % (os.getpid(), spec.encode())
+                s.send(msg)
+                res = "OK" if s.recv(65535) == msg else "MISMATCH"
+                s.close()
+        except Exception as e:  # noqa: BLE001
+            res = err_name(e)
+        rc |= report(res, probe=spec,
+                     elapsed="%.3f" % (time.monotonic() - t0))
+    return rc
+
+
 def cmd_genhash(a):
     print(stream_sha256(a.n))
     return 0
@@ -533,8 +638,9 @@ def main(argv):
 
     s = sub.add_parser("serve")
     s.add_argument("--bind", action="append", required=True)
-    for name in ("http", "echo", "sum", "udp-echo"):
-        s.add_argument("--" + name, type=int, default=0)
+    for name in ("http", "echo", "sum", "source", "udp-echo"):
+        # Repeatable: one listener per port given.
+        s.add_argument("--" + name, type=int, action="append")
     s.add_argument("--ready-file")
     s.add_argument("--lifetime", type=float, default=900)
     s.set_defaults(fn=cmd_serve)
@@ -549,19 +655,30 @@ def main(argv):
         c.set_defaults(fn=fn)
         return c
 
-    client("connect", cmd_connect, 5.0, 0)
+    def sport(c):
+        c.add_argument("--sport", type=int, default=0,
+                       help="source port (default: the kernel's choice)")
+        return c
+
+    sport(client("connect", cmd_connect, 5.0, 0))
     client("peer", cmd_peer, 10.0, 0)
-    client("echo", cmd_echo, 10.0, 1000)
-    client("halfclose", cmd_halfclose, 10.0, 100000)
+    sport(client("echo", cmd_echo, 10.0, 1000))
+    sport(client("halfclose", cmd_halfclose, 10.0, 100000))
     client("concurrent", cmd_concurrent, 30.0, 0).add_argument(
         "--count", type=int, default=200)
-    u = client("udp", cmd_udp, 2.0, 100)
+    u = sport(client("udp", cmd_udp, 2.0, 100))
     u.add_argument("--delay", type=float, default=0)
     u.add_argument("--recverr", action="store_true")
     # --timeout bounds the whole transfer; a stall of IDLE seconds fails it
     # sooner.
     client("download", cmd_download, 120.0)
     client("upload", cmd_upload, 120.0)
+    sport(client("rawget", cmd_rawget, 120.0))
+
+    pr = sub.add_parser("probe")
+    pr.add_argument("spec", nargs="+")
+    pr.add_argument("--timeout", type=float, default=2.0)
+    pr.set_defaults(fn=cmd_probe)
 
     g = sub.add_parser("genhash")
     g.add_argument("n", type=int)

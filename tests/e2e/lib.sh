@@ -26,7 +26,7 @@
 #   │ "the internet"                                                   │
 #   │ veth0 198.51.100.2/24 2001:db8:1::2/64            (NEAR4, NEAR6) │
 #   │ lo    203.0.113.10/32 2001:db8:2::10/128          (FAR4,  FAR6)  │
-#   │ servers on all four addresses: HTTP, echo, sum, UDP echo         │
+#   │ servers on all four addresses: HTTP, echo, sum, source, UDP echo │
 #   └──────────────────────────────────────────────────────────────────┘
 #
 # Use:
@@ -66,6 +66,7 @@ set_fam() {
 }
 
 HTTP_PORT=8080 ECHO_PORT=7007 SUM_PORT=7008 UDP_PORT=7009   # INET servers
+SOURCE_PORT=7010                                            # INET: N raw bytes
 LOOP_HTTP_PORT=8180 LOOP_ECHO_PORT=7107 LOOP_UDP_PORT=7109  # LAB 127.0.0.1/::1
 CLOSED_PORT=7999                                            # nothing listens
 
@@ -364,7 +365,7 @@ lab_up() {
 	lab_netns
 	start_server "$TG_INET" inet --bind "$NEAR4" --bind "$NEAR6" \
 		--bind "$FAR4" --bind "$FAR6" --http $HTTP_PORT --echo $ECHO_PORT \
-		--sum $SUM_PORT --udp-echo $UDP_PORT
+		--sum $SUM_PORT --source $SOURCE_PORT --udp-echo $UDP_PORT
 	start_server "$TG_LAB" loop --bind 127.0.0.1 --bind ::1 \
 		--http $LOOP_HTTP_PORT --echo $LOOP_ECHO_PORT --udp-echo $LOOP_UDP_PORT
 }
