@@ -13,7 +13,7 @@
  *   {"ts":"2026-11-26T08:30:21.123Z","proto":"tcp","src":"10.12.0.2:41234",
  *    "dst":"203.0.113.9:443","host":null,"scope":"external",
  *    "verdict":"deny","rule":"deny *","bytes_out":0,"bytes_in":0,
- *    "duration_ms":0,"end":"refused"}
+ *    "duration_ms":0,"end":"denied"}
  */
 #include <errno.h>
 #include <fcntl.h>
