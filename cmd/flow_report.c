@@ -62,6 +62,36 @@ static void flow_record_from(const struct flow_report *r,
 	rec->end = tg_flow_end_name(fi->end);
 }
 
+/**
+ * first_denial() - is this the first denial of this destination?
+ *
+ * Records it if so. Retried connections and repeated datagrams to a denied
+ * destination are logged each time, but reported on stderr once.
+ */
+static bool first_denial(struct flow_report *r, const struct tg_flow_info *fi)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;	/* FNV-1a */
+	size_t i, n = ARRAY_SIZE(r->shown);
+	const uint8_t *b = fi->dst.addr;
+
+	for (i = 0; i < sizeof(fi->dst.addr); i++)
+		h = (h ^ b[i]) * 0x100000001b3ULL;
+	h = (h ^ fi->dst.port) * 0x100000001b3ULL;
+	h = ((h ^ fi->proto) * 0x100000001b3ULL) | 1;	/* 0 marks free */
+
+	for (i = 0; i < n; i++) {
+		uint64_t *slot = &r->shown[(h + i) % n];
+
+		if (*slot == h)
+			return false;
+		if (!*slot) {
+			*slot = h;
+			return true;
+		}
+	}
+	return true;
+}
+
 int flow_report_init(struct flow_report *r, const struct options *o,
 		     char *err, size_t errlen)
 {
@@ -108,7 +138,8 @@ bool flow_report_verdict(void *ctx, struct tg_flow_info *fi)
 
 		fi->end = TG_END_CLOSED;
 		flow_record_from(r, fi, &rec);
-		deny_report(&r->deny, &rec, v.rule, now_ms());
+		if (first_denial(r, fi))
+			deny_report(&r->deny, &rec, v.rule, now_ms());
 		r->denied++;
 	}
 	return true;
@@ -122,7 +153,8 @@ void flow_report_end(void *ctx, const struct tg_flow_info *fi)
 
 	flow_record_from(r, fi, &rec);
 	if (rec.verdict == FLOW_VERDICT_DENY) {
-		deny_report(&r->deny, &rec, fi->tag, now_ms());
+		if (first_denial(r, fi))
+			deny_report(&r->deny, &rec, fi->tag, now_ms());
 		r->denied++;
 	}
 	if (r->log && (err = flow_log_write(r->log, &rec)))

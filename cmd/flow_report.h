@@ -21,6 +21,9 @@
  * @summary:	--summary table being built, or NULL
  * @deny:	rate-limited denial lines (silent with -q)
  * @denied:	flows denied, or that would have been under --audit
+ * @shown:	hashes of (protocol, destination) already reported denied:
+ *		one line per destination, not per attempt (open addressing;
+ *		when full, the rate limit alone applies)
  */
 struct flow_report {
 	const struct policy *policy;
@@ -29,6 +32,7 @@ struct flow_report {
 	struct flow_summary *summary;
 	struct deny_reporter deny;
 	uint64_t denied;
+	uint64_t shown[1024];
 };
 
 /**
