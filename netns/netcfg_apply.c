@@ -12,6 +12,7 @@
  *   addresses (IPv6 ones with IFA_F_NODAD: usable at once, not tentative)
  *   routes through the TUN (an IPv6 preferred source must already exist)
  *   rules, added or removed
+ *   loopback capture (loopback_capture.c), if the plan asks for it
  *
  * The namespace is brand new and ours alone, so nothing is expected to be
  * there already: objects are created with NLM_F_EXCL and any surprise is an
@@ -422,8 +423,10 @@ void netcfg_apply(struct nl_sock *sk, const struct netcfg_plan *plan)
 {
 	struct netcfg_ctx c = { .sk = sk, .plan = plan };
 	struct rtnl_link *lo;
+	const char *step;
 	struct nl_cb *cb;
 	unsigned int i;
+	int lo_index, err;
 
 	cb = nl_socket_get_cb(sk);
 	if (!cb)
@@ -432,6 +435,7 @@ void netcfg_apply(struct nl_sock *sk, const struct netcfg_plan *plan)
 
 	lo = link_get(&c, "lo");
 	link_set_up(&c, lo, "lo");
+	lo_index = rtnl_link_get_ifindex(lo);
 	rtnl_link_put(lo);
 
 	tun_configure(&c);
@@ -443,11 +447,19 @@ void netcfg_apply(struct nl_sock *sk, const struct netcfg_plan *plan)
 	for (i = 0; i < plan->n_rules; i++)
 		rule_apply(&c, &plan->rules[i]);
 
+	if (plan->capture_loopback) {
+		c.kernel_err = 0;
+		err = loopback_capture_apply(sk, c.ifindex, lo_index, &step);
+		if (err < 0)
+			die("loopback capture: %s: %s", step,
+			    netcfg_strerror(&c, err));
+	}
+
 	/* @c is going away: restore libnl's default error handling. */
 	nl_cb_err(cb, NL_CB_DEFAULT, NULL, NULL);
 	nl_cb_put(cb);
 
-	debug("configured %s: mtu %u, %u address(es), %u route(s), %u rule(s)",
+	debug("configured %s: mtu %u, %u address(es), %u route(s), %u rule(s)%s",
 	      plan->tun_name, plan->mtu, plan->n_addrs, plan->n_routes,
-	      plan->n_rules);
+	      plan->n_rules, plan->capture_loopback ? ", loopback captured" : "");
 }

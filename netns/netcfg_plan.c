@@ -18,7 +18,8 @@
  *
  * The IPv6 default route names its source: without it the kernel could pick
  * a link-local address, and replies to that would never reach the sandbox.
- * No rules yet; loopback capture will add some (struct netcfg_rule).
+ * Loopback capture (loopback_capture.c) needs no rules: it redirects lo's
+ * egress into the TUN with tc.
  */
 #include <errno.h>
 #include <linux/rtnetlink.h>
@@ -35,6 +36,7 @@ void netns_config_default(struct netns_config *cfg)
 	strcpy(cfg->tun_name, "tun0");
 	cfg->mtu = NETNS_MTU_DEFAULT;
 	cfg->txqueuelen = NETNS_TXQUEUELEN_DEFAULT;
+	cfg->capture_loopback = true;
 
 	tg_endpoint_parse_addr(&a->sandbox4, "10.12.0.2");
 	tg_endpoint_parse_addr(&a->gateway4, "10.12.0.1");
@@ -240,6 +242,7 @@ int netcfg_plan_build(const struct netns_config *cfg, struct netcfg_plan *plan)
 
 	memcpy(plan->tun_name, cfg->tun_name, sizeof(plan->tun_name));
 	plan->ipv6 = ipv6;
+	plan->capture_loopback = cfg->capture_loopback;
 	plan->mtu = cfg->mtu;
 	plan->txqueuelen = cfg->txqueuelen;
 

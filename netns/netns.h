@@ -55,12 +55,15 @@ struct netns_addrs {
  * @mtu:	TUN MTU, 1280..65520 (65520)
  * @txqueuelen:	TUN transmit queue length (10000: 500 drops ACKs in bursts)
  * @addrs:	addresses of the link
+ * @capture_loopback: route the sandbox's own loopback traffic through the
+ *		gateway (true; netns/loopback_capture.c)
  */
 struct netns_config {
 	char tun_name[IFNAMSIZ];
 	unsigned int mtu;
 	unsigned int txqueuelen;
 	struct netns_addrs addrs;
+	bool capture_loopback;
 };
 
 #define NETNS_MTU_MIN		1280
@@ -135,7 +138,7 @@ struct netcfg_rule {
 /**
  * struct netcfg_plan - everything applied inside the sandbox, in order:
  * lo up; TUN MTU, txqueuelen, no IPv6 link-local, up; addresses; routes;
- * rules
+ * rules; loopback capture (if @capture_loopback)
  * @tun_name:	TUN device name
  * @ipv6:	the sandbox has IPv6: the TUN gets no link-local address (with
  *		IPv6 off, its IPv6 settings are left alone)
@@ -156,6 +159,7 @@ struct netcfg_plan {
 	unsigned int n_routes;
 	struct netcfg_rule rules[NETCFG_MAX_RULES];
 	unsigned int n_rules;
+	bool capture_loopback;
 };
 
 /**

@@ -33,6 +33,18 @@ int tun_open(const char *name, char actual[IFNAMSIZ]);
 void netcfg_apply(struct nl_sock *sk, const struct netcfg_plan *plan);
 
 /**
+ * loopback_capture_apply() - send the sandbox's loopback traffic to the TUN
+ * @sk:		connected NETLINK_ROUTE socket in the sandbox
+ * @tun:	the TUN's interface index
+ * @lo:		lo's interface index
+ * @step:	set to a description of the step that failed
+ *
+ * See loopback_capture.c. Return: 0, or a negative libnl error
+ */
+int loopback_capture_apply(struct nl_sock *sk, int tun, int lo,
+			   const char **step);
+
+/**
  * userns_hint() - why user namespaces may be unavailable, and the fix
  * @err:	errno of the failed operation (unshare(), a map write, ...)
  *
