@@ -114,6 +114,8 @@ typedef void (*tg_flow_end_fn)(void *ctx, const struct tg_flow_info *flow);
  *		to the host's ::1
  * @sandbox4:	the sandbox's own IPv4 address (10.12.0.2)
  * @sandbox6:	the sandbox's own IPv6 address (fd12::2)
+ * @prefix4:	prefix length of the sandbox's IPv4 link (24): its network
+ *		and broadcast addresses are never relayed
  * @max_flows:	size of the flow table (TCP and UDP together)
  * @udp_idle_ms: a UDP session with no datagram either way for this long ends
  * @drain_ms:	after tg_stack_drain(), how long open flows may take to end
@@ -128,6 +130,7 @@ struct tg_stack_config {
 	struct tg_endpoint gateway6;
 	struct tg_endpoint sandbox4;
 	struct tg_endpoint sandbox6;
+	unsigned int prefix4;
 	unsigned int max_flows;
 	unsigned int udp_idle_ms;
 	unsigned int drain_ms;

@@ -19,14 +19,36 @@
 
 #include "stack/gateway.h"
 
+/**
+ * tun_io_subnet_edge() - the network or broadcast address of the sandbox's
+ * IPv4 link (a program's subnet broadcast must not go out as unicast)
+ */
+static bool tun_io_subnet_edge(const struct tg_stack_config *cfg,
+			       const uint8_t *addr)
+{
+	uint32_t a, s, mask;
+
+	if (!cfg->prefix4 || cfg->prefix4 >= 31)
+		return false;
+	mask = ~0U << (32 - cfg->prefix4);
+	a = (uint32_t)addr[0] << 24 | addr[1] << 16 | addr[2] << 8 | addr[3];
+	s = (uint32_t)cfg->sandbox4.addr[0] << 24 | cfg->sandbox4.addr[1] << 16 |
+	    cfg->sandbox4.addr[2] << 8 | cfg->sandbox4.addr[3];
+	if ((a & mask) != (s & mask))
+		return false;
+	return (a & ~mask) == 0 || (a & ~mask) == ~mask;
+}
+
 /* Packets the gateway never relays: multicast, broadcast, unspecified. */
-static bool tun_io_not_unicast(const struct tg_endpoint *dst)
+static bool tun_io_not_unicast(const struct tg_stack_config *cfg,
+			       const struct tg_endpoint *dst)
 {
 	static const uint8_t zero[16];
 
 	if (dst->family == AF_INET) {
 		return dst->addr[0] >= 224 ||		/* multicast, class E */
-		       !memcmp(dst->addr, zero, 4);
+		       !memcmp(dst->addr, zero, 4) ||
+		       tun_io_subnet_edge(cfg, dst->addr);
 	}
 	return dst->addr[0] == 0xff || !memcmp(dst->addr, zero, 16);
 }
@@ -58,7 +80,7 @@ static void tun_io_handle(struct tg_stack *g, const uint8_t *pkt, size_t len)
 	struct packet_info pi;
 
 	if (packet_parse(pkt, len, &pi) != PACKET_OK ||
-	    tun_io_not_unicast(&pi.dst)) {
+	    tun_io_not_unicast(&g->cfg, &pi.dst)) {
 		g->stats.tun_rx_dropped++;
 		return;
 	}
