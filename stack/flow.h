@@ -93,11 +93,14 @@ struct flow_tcp {
  *		sequence number seen past the end of a segment's payload
  * @seq_set:	@seq_hi holds a value (SYN seen in that direction)
  * @fin:	per direction, FIN seen
+ * @fin_seq:	per direction, the FIN's sequence number: nothing after it
+ *		is payload (the ACKs that follow carry FIN + 1)
  */
 struct flow_reflect {
 	uint32_t seq_hi[2];
 	bool seq_set[2];
 	bool fin[2];
+	uint32_t fin_seq[2];
 };
 
 /**

@@ -27,8 +27,9 @@
 #include "stack/packet.h"
 #include "stack/stack.h"
 
-/* Largest IP packet on the TUN (MTU up to 65520; headroom for 65535). */
-#define GATEWAY_PACKET_MAX	65536
+/* Largest IP packet on the TUN: 65520 from routes, 65536 captured from lo
+ * (its MTU), plus room to notice anything longer. */
+#define GATEWAY_PACKET_MAX	(65536 + 64)
 /* Packets read from the TUN per wakeup before host sockets get a turn. */
 #define GATEWAY_TUN_BURST	64
 /* How long the handshake inside may take once upstream has connected. */

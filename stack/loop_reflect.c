@@ -78,13 +78,17 @@ static void loop_reflect_track_tcp(struct tg_stack *g, struct flow *f, int dir,
 		}
 	}
 	end = start + pi->payload_len;
+	if ((pi->tcp_flags & PACKET_TCP_FIN) && !r->fin[dir]) {
+		r->fin[dir] = true;
+		r->fin_seq[dir] = end;
+	}
+	if (r->fin[dir] && seq_after(end, r->fin_seq[dir]))
+		end = r->fin_seq[dir];
 	if (r->seq_set[dir] && seq_after(end, r->seq_hi[dir])) {
 		loop_reflect_count(f, dir, end - r->seq_hi[dir]);
 		r->seq_hi[dir] = end;
 	}
 
-	if (pi->tcp_flags & PACKET_TCP_FIN)
-		r->fin[dir] = true;
 	if (pi->tcp_flags & PACKET_TCP_RST) {
 		f->tcp.reset = true;
 		gateway_set_deadline(g, f, now_ms() + REFLECT_LINGER_MS);

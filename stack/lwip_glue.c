@@ -245,6 +245,8 @@ int lwip_glue_input(const uint8_t *pkt, size_t len,
 {
 	struct pbuf *p;
 
+	if (len > 0xffff)
+		return -EMSGSIZE;	/* pbuf lengths are 16-bit */
 	/* Right-sized copy: with malloc'ed pbufs, queued segments would
 	 * otherwise each pin a 64 KiB buffer. */
 	p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_RAM);

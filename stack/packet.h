@@ -59,7 +59,9 @@ enum packet_status {
  * @src:	source address; port set for TCP and UDP, 0 otherwise
  * @dst:	destination address; port set for TCP and UDP, 0 otherwise
  * @ip_len:	length of the IP packet from its header (<= buffer length;
- *		bytes after it, such as padding, are ignored)
+ *		bytes after it, such as padding, are ignored); an IPv6 packet
+ *		may be 65536 bytes and more: lo's MTU is 65536, and captured
+ *		loopback packets cross the TUN
  * @l4_offset:	offset of the transport header (IPv6: after extensions)
  * @fragment:	the packet is a fragment (IPv4 MF or offset, IPv6 fragment
  *		header with M or offset; an IPv6 atomic fragment, M = 0 and
@@ -85,7 +87,7 @@ struct packet_info {
 	uint8_t proto;
 	struct tg_endpoint src;
 	struct tg_endpoint dst;
-	uint16_t ip_len;
+	uint32_t ip_len;
 	uint16_t l4_offset;
 	bool fragment;
 	bool has_l4;

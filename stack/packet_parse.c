@@ -365,8 +365,6 @@ static enum packet_status parse_ipv6(const uint8_t *buf, size_t len,
 	total = sizeof(ih) + ntohs(ih.ip6_plen);
 	if (total > len)
 		return PACKET_TRUNCATED;
-	if (total > UINT16_MAX)
-		return PACKET_BAD_HEADER;	/* does not fit @ip_len */
 
 	pi->version = 6;
 	endpoint_set(&pi->src, AF_INET6, &ih.ip6_src, sizeof(ih.ip6_src));
