@@ -83,7 +83,7 @@ echo "bench: iperf3 single stream, ${secs}s x $reps, server on the host's loopba
 for d in up down; do
 	measure direct "$d" iperf3 -c 127.0.0.1 -p "$port" -t "$secs"
 	[ $have_veth = 1 ] && measure veth "$d" ip netns exec "$ns" iperf3 -c 198.51.100.1 -p "$port" -t "$secs"
-	measure tungate "$d" "$bin" -q -- iperf3 -c 10.12.0.1 -p "$port" -t "$secs"
+	measure tungate "$d" "$bin" -q --allow host -- iperf3 -c 10.12.0.1 -p "$port" -t "$secs"
 done
 
 echo
