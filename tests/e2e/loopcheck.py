@@ -52,19 +52,11 @@ cross-checks, the gateway address 10.12.0.1 / fd12::1 are ever contacted.
         kills the gateway meanwhile), forget what the servers counted, send
         on the kept connections (lines estab=...), list the interfaces
         (ifaces=...), run the attempts, touch DIR/done.
-
-    loopcheck.py logq FILE count N | FILE SEL... -- WANT...
-        (outside the sandbox) exactly one JSON record of the --log FILE
-        matches every SEL (KEY=VALUE, KEY!=VALUE, KEY<N, KEY>=N) and it
-        satisfies every WANT (same forms; "keys": exactly the documented
-        fields). Prints the record.
 """
 
 import argparse
-import datetime
 import errno
 import hashlib
-import json
 import os
 import random
 import re
@@ -830,77 +822,8 @@ def cmd_bypass(a):
     return 0
 
 
-# ---------------------------------------------------------------------------
-# logq (outside the sandbox)
-
-KEYS = {"ts", "proto", "src", "dst", "host", "scope", "verdict", "rule",
-        "bytes_out", "bytes_in", "duration_ms", "end"}
-
-
-def _text(v):
-    if v is None:
-        return "null"
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    return str(v)
-
-
-def _holds(r, w):
-    if w == "keys":
-        return set(r) == KEYS
-    if w == "ts":
-        ts = r.get("ts")
-        if not isinstance(ts, str) or not re.fullmatch(
-                r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", ts):
-            return False
-        t = datetime.datetime.strptime(ts, "%Y-%m-%dT%H:%M:%S.%fZ").replace(
-            tzinfo=datetime.timezone.utc)
-        return abs((datetime.datetime.now(datetime.timezone.utc) - t)
-                   .total_seconds()) < 300
-    k, op, v = re.fullmatch(r"([a-z_]+)(!=|>=|=|<)(.*)", w).groups()
-    if k not in r:
-        return False
-    if op == "=":
-        return _text(r[k]) == v
-    if op == "!=":
-        return _text(r[k]) != v
-    if not isinstance(r[k], int) or isinstance(r[k], bool):
-        return False
-    return r[k] < int(v) if op == "<" else r[k] >= int(v)
-
-
-def cmd_logq(argv):
-    try:
-        lines = open(argv[0]).read().splitlines()
-    except OSError as e:
-        sys.exit("%s: %s" % (argv[0], e))
-    recs = []
-    for n, line in enumerate(lines, 1):
-        try:
-            rec = json.loads(line)
-        except ValueError:
-            sys.exit("line %d is not JSON: %r" % (n, line[:200]))
-        recs.append(rec)
-    args = argv[1:]
-    if args[0] == "count":
-        if len(recs) != int(args[1]):
-            sys.exit("%d records, want %s: %s" % (len(recs), args[1], lines))
-        return 0
-    i = args.index("--")
-    sel = [r for r in recs if all(_holds(r, w) for w in args[:i])]
-    if len(sel) != 1:
-        sys.exit("%d records match %s, want 1; all: %s" % (len(sel), args[:i], lines))
-    bad = [w for w in args[i + 1:] if not _holds(sel[0], w)]
-    if bad:
-        sys.exit("not %s in %s" % (bad, json.dumps(sel[0])))
-    print(json.dumps(sel[0]))
-    return 0
-
-
 def main(argv):
     global DEADLINE
-    if argv and argv[0] == "logq":
-        return cmd_logq(argv[1:])
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--deadline", type=float, default=90)
     sub = p.add_subparsers(dest="cmd", required=True)

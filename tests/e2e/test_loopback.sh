@@ -234,7 +234,7 @@ tg_run --deny tcp:127.0.0.1:7031 --allow loopback --log "$L" -- sh -c '
 	"$@" rt udp,127.0.0.1,127.0.0.1,7033,1000 udp,::1,::1,7034,700 tcp,127.0.0.1,127.0.0.1,7031 --grace 0
 	sleep 2.5' sh "${LC[@]}" >"$TG_TMP/log.out" 2>"$TG_TMP/log.err"
 # shellcheck disable=SC2317  # called through check
-logq() { "${LC[@]}" logq "$@"; }
+logq() { "$PY" "$TG_E2E_DIR/logq.py" "$@"; }
 for v in 4:7030:127.0.0.1 6:7032:::1; do
 	fam=${v%%:*} port=${v#*:} port=${port%%:*} addr=${v#*:*:}
 	line=$(grep "^result=[^ ]* port=$port " "$TG_TMP/log.out")
