@@ -36,7 +36,7 @@ msg = @printf '  %-7s %s\n' $(1) $(2)
 endif
 
 CC      ?= gcc
-PKGS    := libnl-3.0 libnl-route-3.0 libcap json-c
+PKGS    := libnl-3.0 libnl-route-3.0 libcap json-c ldns
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -74,7 +74,7 @@ LWIP_OBJS := $(patsubst $(LWIP_DIR)/%.c,$(OBJ)/lwip/%.o,$(LWIP_SRCS))
 LWIP_LIB  := $(OUT)/liblwip.a
 
 # The project: every module's .c file joins libtungate.a; cmd/ holds mains.
-MODULES   := util policy netns stack
+MODULES   := util policy dns netns stack
 LIB_SRCS  := $(sort $(foreach m,$(MODULES),$(wildcard $(m)/*.c)) \
 	     $(filter-out cmd/tungate_run.c,$(wildcard cmd/*.c)))
 LIB_OBJS  := $(patsubst %.c,$(OBJ)/%.o,$(LIB_SRCS))

@@ -10,7 +10,7 @@ set -eu
 # libraries. Tests: cmocka, iproute2 (ip, tc), util-linux (setpriv, unshare),
 # curl, python3 (lab servers), iperf3 (throughput figure), procps (sysctl).
 packages="build-essential pkg-config dpkg-dev debian-archive-keyring xz-utils
-	libnl-3-dev libnl-route-3-dev libcap-dev libjson-c-dev libcmocka-dev
+	libnl-3-dev libnl-route-3-dev libcap-dev libjson-c-dev libcmocka-dev libldns-dev
 	iproute2 util-linux curl python3 iperf3 procps"
 
 missing=
