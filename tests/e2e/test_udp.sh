@@ -43,4 +43,23 @@ lt_expect "UDP reply after a 3 s pause arrives (default --udp-timeout)" OK - \
 lt_expect "UDP reply after a 3 s pause is dropped with --udp-timeout 1" TIMEOUT - \
 	cat "$TG_TMP/udp-short.txt"
 
+# The sandbox subnet's broadcast and network addresses are never relayed:
+# a broadcast must not leave as unicast. Even a refused flow is logged, so
+# the log must hold no record for either address, while the control
+# datagram to the far host is there.
+tg_run --log "$TG_TMP/bcast.jsonl" -- "$PY" -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+for a in ("10.12.0.255", "10.12.0.0"):
+    try:
+        s.sendto(b"x", (a, 9))
+    except OSError as e:
+        print(a, e)
+s.sendto(b"x", (sys.argv[1], 9))' "$FAR4" >/dev/null 2>&1
+check "a datagram to the far host is logged (control)" \
+	grep -q "\"dst\":\"$FAR4:9\"" "$TG_TMP/bcast.jsonl"
+check "datagrams to 10.12.0.255 and 10.12.0.0 are not relayed" \
+	sh -c '! grep -q "\"dst\":\"10\.12\.0\.\(255\|0\):" "$1"' sh "$TG_TMP/bcast.jsonl"
+
 tg_finish
