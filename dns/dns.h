@@ -41,7 +41,8 @@ struct dns_query {
 /**
  * struct dns_binding - one address an answer gives for a name
  * @addr:	the address (port 0)
- * @name:	the name that has it: the end of the CNAME chain
+ * @name:	the name that has it: the record's owner, on the CNAME chain
+ *		(normally its end)
  * @ttl:	seconds: the smallest TTL along the chain from the query name
  */
 struct dns_binding {
@@ -73,7 +74,10 @@ struct dns_answer {
  * dns_parse_query() - parse a query message (UDP payload, or a TCP message
  * without its 2-byte length prefix)
  *
- * Return: 0, or -EINVAL (not one well-formed question, or a response)
+ * The name must be a hostname (dns_name_normalise()) or the root: a name
+ * ldns would print with escapes is refused, not matched against rules.
+ * Return: 0, or -EINVAL (not one well-formed question, opcode not QUERY,
+ * a response, or a name that is no hostname)
  */
 int dns_parse_query(const uint8_t *msg, size_t len, struct dns_query *q);
 
@@ -83,8 +87,10 @@ int dns_parse_query(const uint8_t *msg, size_t len, struct dns_query *q);
  * Records not on the chain from the query name (unrelated names, a
  * resolver's additional section) are ignored: a resolver cannot make an
  * address stand for a name nobody asked about. Chains longer than 8 and
- * loops stop the walk.
- * Return: 0, or -EINVAL
+ * loops stop the walk. A truncated response (TC) gives what its whole
+ * records say.
+ * Return: 0, or -EINVAL (unreadable, not a response to a QUERY, not one
+ * question, or a question name that is no hostname)
  */
 int dns_parse_answer(const uint8_t *msg, size_t len, struct dns_answer *a);
 
@@ -119,6 +125,9 @@ struct dns_names;
  * dns_names_new() - an empty table
  * @max:	entries at most (the oldest expire first when full)
  * @floor_s:	minimum lifetime of an entry (DNS_TTL_FLOOR_S)
+ *
+ * Each address keeps its 8 most recently learned names (dns_names.c).
+ * Return: the table, or NULL (@max 0 or above 2^24, or no memory)
  */
 struct dns_names *dns_names_new(size_t max, unsigned int floor_s);
 
