@@ -7,6 +7,7 @@
  * record written when it ends names that rule.
  */
 #include <netinet/in.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmd/flow_report.h"
@@ -33,6 +34,47 @@ static enum policy_action rule_action(const struct flow_report *r,
 	return rule ? rule->action : r->policy->default_action;
 }
 
+#define NAMES_PER_QUERY	8
+
+/**
+ * names_for() - names learned for @addr, for the policy and the log
+ *
+ * Return: how many (pointers into the table, valid until the next answer)
+ */
+static size_t names_for(const struct flow_report *r,
+			const struct tg_endpoint *addr, const char **names)
+{
+	if (!r->names)
+		return 0;
+	return dns_names_lookup(r->names, addr, now_ms(), names,
+				NAMES_PER_QUERY);
+}
+
+/**
+ * host_for() - the name a flow's record carries: the one a hostname rule
+ * matched, else the most recently learned one, else NULL
+ */
+static const char *host_for(const struct flow_report *r,
+			    const struct tg_flow_info *fi,
+			    const struct policy_rule *rule)
+{
+	const char *names[NAMES_PER_QUERY];
+	size_t i, n = names_for(r, &fi->dst, names);
+
+	if (!n)
+		return NULL;
+	if (rule && (rule->kind == POLICY_HOST_NAME ||
+		     rule->kind == POLICY_HOST_WILDCARD)) {
+		for (i = 0; i < n; i++) {
+			if (policy_name_matches(rule->name,
+						rule->kind == POLICY_HOST_WILDCARD,
+						names[i]))
+				return names[i];
+		}
+	}
+	return names[0];
+}
+
 /**
  * flow_record_from() - the record of a flow as the stack reports it
  */
@@ -47,7 +89,7 @@ static void flow_record_from(const struct flow_report *r,
 	rec->proto = fi->proto == IPPROTO_TCP ? "tcp" : "udp";
 	rec->src = fi->src;
 	rec->dst = fi->dst;
-	rec->host = NULL;
+	rec->host = host_for(r, fi, rule);
 	rec->scope = scope_for_policy(fi->scope);
 	if (fi->end == TG_END_DENIED)
 		rec->verdict = FLOW_VERDICT_DENY;
@@ -104,6 +146,11 @@ int flow_report_init(struct flow_report *r, const struct options *o,
 		if (!r->log)
 			return -1;
 	}
+	r->names = dns_names_new(65536, DNS_TTL_FLOOR_S);
+	if (!r->names) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	if (o->summary) {
 		r->summary = flow_summary_new();
 		if (!r->summary) {
@@ -123,8 +170,11 @@ bool flow_report_verdict(void *ctx, struct tg_flow_info *fi)
 		.dst = fi->dst,
 		.scope = scope_for_policy(fi->scope),
 	};
+	const char *names[NAMES_PER_QUERY];
 	struct policy_verdict v;
 
+	q.names = names;
+	q.n_names = names_for(r, &fi->dst, names);
 	policy_decide(r->policy, &q, &v);
 	fi->tag = (void *)v.rule;
 	if (v.action == POLICY_ALLOW)
@@ -175,6 +225,22 @@ void flow_report_end(void *ctx, const struct tg_flow_info *fi)
 	}
 }
 
+void flow_report_datagram(void *ctx, const struct tg_flow_info *fi,
+			  const uint8_t *data, size_t len)
+{
+	struct flow_report *r = ctx;
+	struct dns_answer *a;
+
+	if (fi->proto != IPPROTO_UDP || fi->upstream.port != 53 || !r->names)
+		return;
+	a = malloc(sizeof(*a));		/* ~20 KiB: not on the stack */
+	if (!a)
+		return;
+	if (!dns_parse_answer(data, len, a))
+		dns_names_learn(r->names, a, now_ms());
+	free(a);
+}
+
 void flow_report_finish(struct flow_report *r, FILE *out)
 {
 	deny_report_flush(&r->deny);
@@ -187,4 +253,6 @@ void flow_report_finish(struct flow_report *r, FILE *out)
 		flow_log_close(r->log);
 		r->log = NULL;
 	}
+	dns_names_free(r->names);
+	r->names = NULL;
 }

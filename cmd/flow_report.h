@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "cmd/options.h"
+#include "dns/dns.h"
 #include "policy/policy.h"
 #include "stack/stack.h"
 
@@ -20,6 +21,7 @@
  * @log:	--log, or NULL
  * @summary:	--summary table being built, or NULL
  * @deny:	rate-limited denial lines (silent with -q)
+ * @names:	names learned from DNS answers the gateway relayed
  * @denied:	flows denied, or that would have been under --audit
  * @shown:	hashes of (protocol, destination) already reported denied:
  *		one line per destination, not per attempt (open addressing;
@@ -31,6 +33,7 @@ struct flow_report {
 	struct flow_log *log;
 	struct flow_summary *summary;
 	struct deny_reporter deny;
+	struct dns_names *names;
 	uint64_t denied;
 	uint64_t shown[1024];
 };
@@ -59,6 +62,16 @@ bool flow_report_verdict(void *ctx, struct tg_flow_info *fi);
  * flow_report_end() - tg_flow_end_fn: log, count, report a denial
  */
 void flow_report_end(void *ctx, const struct tg_flow_info *fi);
+
+/**
+ * flow_report_datagram() - tg_datagram_fn: learn names from DNS answers
+ *
+ * A UDP reply from port 53 is parsed as a DNS response; the addresses it
+ * gives for the query name (and its CNAME chain) are remembered for
+ * hostname rules and for the log's "host".
+ */
+void flow_report_datagram(void *ctx, const struct tg_flow_info *fi,
+			  const uint8_t *data, size_t len);
 
 /**
  * flow_report_finish() - print the summary (if asked), flush, close the log

@@ -155,6 +155,7 @@ static void setup_stack(struct run *r, const struct options *o,
 		.drain_ms = o->drain_s * 1000,
 		.verdict = flow_report_verdict,
 		.flow_end = flow_report_end,
+		.datagram_in = flow_report_datagram,
 		.cb_ctx = &r->report,
 	};
 

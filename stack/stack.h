@@ -12,6 +12,7 @@
 #define TUNGATE_STACK_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "util/util.h"
@@ -104,6 +105,17 @@ typedef bool (*tg_verdict_fn)(void *ctx, struct tg_flow_info *flow);
 typedef void (*tg_flow_end_fn)(void *ctx, const struct tg_flow_info *flow);
 
 /**
+ * typedef tg_datagram_fn - a UDP datagram from upstream, about to be relayed
+ * to the program (e.g. a DNS answer to learn names from)
+ * @ctx:	the caller's context
+ * @flow:	its flow
+ * @data:	payload
+ * @len:	its length
+ */
+typedef void (*tg_datagram_fn)(void *ctx, const struct tg_flow_info *flow,
+			       const uint8_t *data, size_t len);
+
+/**
  * struct tg_stack_config - how to run the stack
  * @tun_fd:	TUN descriptor (IFF_TUN, IFF_NO_PI, non-blocking); the stack
  *		owns it from tg_stack_new() on
@@ -121,7 +133,8 @@ typedef void (*tg_flow_end_fn)(void *ctx, const struct tg_flow_info *flow);
  * @drain_ms:	after tg_stack_drain(), how long open flows may take to end
  * @verdict:	admission callback (NULL: allow everything)
  * @flow_end:	end-of-flow callback (may be NULL)
- * @cb_ctx:	passed to both callbacks
+ * @datagram_in: called for each UDP datagram from upstream (may be NULL)
+ * @cb_ctx:	passed to the callbacks
  */
 struct tg_stack_config {
 	int tun_fd;
@@ -136,6 +149,7 @@ struct tg_stack_config {
 	unsigned int drain_ms;
 	tg_verdict_fn verdict;
 	tg_flow_end_fn flow_end;
+	tg_datagram_fn datagram_in;
 	void *cb_ctx;
 };
 

@@ -202,6 +202,9 @@ void udp_relay_event(struct tg_stack *g, struct flow *f, uint32_t events)
 			return;
 		}
 		f->last_ms = now_ms();
+		if (g->cfg.datagram_in)
+			g->cfg.datagram_in(g->cfg.cb_ctx, &f->info, g->buf,
+					   (size_t)n);
 		if (!udp_lwip_send(g, f, g->buf, (size_t)n))
 			f->info.bytes_in += (uint64_t)n;
 	}
