@@ -146,7 +146,7 @@ int flow_report_init(struct flow_report *r, const struct options *o,
 		if (!r->log)
 			return -1;
 	}
-	r->names = dns_names_new(65536, DNS_TTL_FLOOR_S);
+	r->names = dns_names_new(16384, DNS_TTL_FLOOR_S);
 	if (!r->names) {
 		snprintf(err, errlen, "out of memory");
 		return -1;

@@ -210,7 +210,12 @@ int main(int argc, char **argv)
 
 	ret = sandbox_start(&r.sb);
 	if (ret) {
+		/* 126 or 127: the program never ran. */
 		waitpid(r.sb.pid, NULL, 0);
+		tg_stack_free(r.stack);
+		close(r.sigfd);
+		flow_report_finish(&r.report, stderr);
+		options_free(&o);
 		return ret;
 	}
 	debug("running %s (pid %d)", o.command[0], (int)r.sb.pid);
