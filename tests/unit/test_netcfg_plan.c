@@ -25,6 +25,8 @@
 
 #include <cmocka.h>
 
+#include "tests/unit/test_util.h"
+
 #include "netns/netns.h"
 
 /* --- helpers --------------------------------------------------------------- */
@@ -453,35 +455,6 @@ static void test_addresses_other(void **state)
 /* --- privileges_drop_all() --------------------------------------------------- */
 
 /**
- * status_field() - the hexadecimal or decimal value of a /proc/self/status
- * line
- * @name:	field name without the colon ("CapEff")
- * @base:	16 or 10
- * @value:	output
- *
- * Return: 0, or -1 if the field is missing
- */
-static int status_field(const char *name, int base, unsigned long long *value)
-{
-	char line[256];
-	size_t len = strlen(name);
-	FILE *f = fopen("/proc/self/status", "re");
-	int rc = -1;
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, name, len) && line[len] == ':') {
-			*value = strtoull(line + len + 1, NULL, base);
-			rc = 0;
-			break;
-		}
-	}
-	fclose(f);
-	return rc;
-}
-
-/**
  * drop_child() - the forked child of test_privileges_drop_all()
  *
  * Return: exit status: 0 if all is dropped, else the number of the check
@@ -511,12 +484,12 @@ static int drop_child(void)
 	}
 
 	for (i = 0; i < ARRAY_SIZE(zero); i++) {
-		if (status_field(zero[i], 16, &v) || v) {
+		if (test_status_field(zero[i], 16, &v) || v) {
 			fprintf(stderr, "%s: %llx, want 0\n", zero[i], v);
 			return 2 + (int)i;
 		}
 	}
-	if (status_field("NoNewPrivs", 10, &v) || v != 1) {
+	if (test_status_field("NoNewPrivs", 10, &v) || v != 1) {
 		fprintf(stderr, "NoNewPrivs: %llu, want 1\n", v);
 		return 10;
 	}

@@ -42,6 +42,8 @@
 
 #include <cmocka.h>
 
+#include "tests/unit/test_util.h"
+
 #include "netns/netns.h"
 
 #include <netlink/netlink.h>
@@ -52,33 +54,6 @@
 #define MARK_VALUE	"kept across the sandbox"
 
 /* --- helpers, both sides ---------------------------------------------------- */
-
-/**
- * status_hex() - a hexadecimal field of /proc/self/status
- * @name:	"CapEff", "SigBlk", ...
- * @value:	output
- *
- * Return: 0, or -1 if missing
- */
-static int status_hex(const char *name, unsigned long long *value)
-{
-	char line[256];
-	size_t len = strlen(name);
-	FILE *f = fopen("/proc/self/status", "re");
-	int rc = -1;
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, name, len) && line[len] == ':') {
-			*value = strtoull(line + len + 1, NULL, 16);
-			rc = 0;
-			break;
-		}
-	}
-	fclose(f);
-	return rc;
-}
 
 /**
  * file_has_line() - does @path have a line matching @pred?
@@ -276,8 +251,8 @@ static int inside_main(char **argv)
 	CHECK(inside_fds_ok(), "descriptors leaked into the program");
 
 	for (i = 0; i < ARRAY_SIZE(caps); i++)
-		CHECK(!status_hex(caps[i], &v) && v == 0, "%s %llx", caps[i], v);
-	CHECK(!status_hex("NoNewPrivs", &v) && v == 1, "NoNewPrivs %llu", v);
+		CHECK(!test_status_field(caps[i], 16, &v) && v == 0, "%s %llx", caps[i], v);
+	CHECK(!test_status_field("NoNewPrivs", 16, &v) && v == 1, "NoNewPrivs %llu", v);
 
 	CHECK(getuid() == strtoul(argv[2], NULL, 10) &&
 	      geteuid() == getuid(), "uid %u, want %s", getuid(), argv[2]);
@@ -295,8 +270,8 @@ static int inside_main(char **argv)
 	      "cwd %s, want %s", cwd, argv[6]);
 	CHECK(mark && !strcmp(mark, MARK_VALUE), "environment not kept");
 
-	CHECK(!status_hex("SigBlk", &v) && v == sigusr1, "SigBlk %llx", v);
-	CHECK(!status_hex("SigIgn", &v) && v == strtoull(argv[7], NULL, 16),
+	CHECK(!test_status_field("SigBlk", 16, &v) && v == sigusr1, "SigBlk %llx", v);
+	CHECK(!test_status_field("SigIgn", 16, &v) && v == strtoull(argv[7], NULL, 16),
 	      "SigIgn %llx, want %s", v, argv[7]);
 
 	/* The TUN as netcfg_apply() left it */
@@ -529,12 +504,12 @@ static void test_sandbox_network(void **state)
 	snprintf(pgid, sizeof(pgid), "%d", (int)getpgrp());
 	snprintf(sid, sizeof(sid), "%d", (int)getsid(0));
 	assert_non_null(getcwd(cwd, sizeof(cwd)));
-	assert_int_equal(status_hex("SigIgn", &ign), 0);	/* as inherited */
+	assert_int_equal(test_status_field("SigIgn", 16, &ign), 0);	/* as inherited */
 	snprintf(sigign, sizeof(sigign), "%llx", ign);
 	/* Root maps every id if it may (CAP_SETUID and CAP_SETGID), else
 	 * only its own, like everybody else.
 	 */
-	assert_int_equal(status_hex("CapEff", &eff), 0);
+	assert_int_equal(test_status_field("CapEff", 16, &eff), 0);
 	setid = 1ULL << CAP_SETUID | 1ULL << CAP_SETGID;
 	snprintf(count, sizeof(count), "%s",
 		 geteuid() == 0 && (eff & setid) == setid ? "4294967295" : "1");
