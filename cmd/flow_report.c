@@ -90,6 +90,7 @@ static void flow_record_from(const struct flow_report *r,
 	rec->src = fi->src;
 	rec->dst = fi->dst;
 	rec->host = host_for(r, fi, rule);
+	rec->host_source = rec->host ? "dns" : NULL;
 	rec->scope = scope_for_policy(fi->scope);
 	if (fi->end == TG_END_DENIED)
 		rec->verdict = FLOW_VERDICT_DENY;

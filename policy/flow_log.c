@@ -11,7 +11,8 @@
  * here, so that the line is valid UTF-8 whatever a name held.
  *
  *   {"ts":"2026-11-26T08:30:21.123Z","proto":"tcp","src":"10.12.0.2:41234",
- *    "dst":"203.0.113.9:443","host":null,"scope":"external",
+ *    "dst":"203.0.113.9:443","host":null,"host_source":null,
+ *    "scope":"external",
  *    "verdict":"deny","rule":"deny *","bytes_out":0,"bytes_in":0,
  *    "duration_ms":0,"end":"denied"}
  */
@@ -208,6 +209,7 @@ static struct json_object *record_json(const struct flow_record *rec)
 	    add_string(obj, "src", src) ||
 	    add_string(obj, "dst", dst) ||
 	    add_string(obj, "host", rec->host) ||
+	    add_string(obj, "host_source", rec->host ? rec->host_source : NULL) ||
 	    add_string(obj, "scope", policy_scope_name(rec->scope)) ||
 	    add_string(obj, "verdict", flow_verdict_name(rec->verdict)) ||
 	    add_string(obj, "rule", rec->rule ? rec->rule : "default") ||
@@ -250,7 +252,7 @@ static int write_all(int fd, const char *buf, size_t len)
  * @rec:	record
  *
  * Fields: ts (RFC 3339 UTC with milliseconds), proto, src, dst ("ip:port",
- * "[ip]:port"), host (string or null), scope, verdict, rule (its text, or
+ * "[ip]:port"), host (string or null), host_source, scope, verdict, rule (its text, or
  * "default"), bytes_out, bytes_in, duration_ms, end (string or null).
  * Return: 0, or -errno
  */

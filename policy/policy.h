@@ -269,6 +269,8 @@ enum flow_verdict {
  * @src:	source
  * @dst:	destination
  * @host:	hostname the verdict used, or NULL
+ * @host_source: where @host came from: "dns" (an answer the gateway
+ *		relayed); later "fake", "sni", "http"; NULL without @host
  * @scope:	where @dst lies
  * @verdict:	allow, deny, would_deny
  * @rule:	rule text, or NULL for the default
@@ -283,6 +285,7 @@ struct flow_record {
 	struct tg_endpoint src;
 	struct tg_endpoint dst;
 	const char *host;
+	const char *host_source;
 	enum policy_scope scope;
 	enum flow_verdict verdict;
 	const char *rule;
@@ -311,7 +314,7 @@ struct flow_log *flow_log_open(const char *path, char *err, size_t errlen);
  * flow_log_write() - write one record as a JSON line (json-c) and flush it
  *
  * Fields: ts (RFC 3339 UTC with milliseconds), proto, src, dst ("ip:port",
- * "[ip]:port"), host (string or null), scope, verdict, rule (text, or
+ * "[ip]:port"), host (string or null), host_source (string or null), scope, verdict, rule (text, or
  * "default"), bytes_out, bytes_in, duration_ms, end.
  * Return: 0, or -errno
  */

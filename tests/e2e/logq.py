@@ -12,7 +12,7 @@ sandbox; used by test_policy_log.sh and test_loopback.sh.
 """
 import datetime, json, re, sys
 
-KEYS = {"ts", "proto", "src", "dst", "host", "scope", "verdict", "rule",
+KEYS = {"ts", "proto", "src", "dst", "host", "host_source", "scope", "verdict", "rule",
         "bytes_out", "bytes_in", "duration_ms", "end"}
 
 def text(v):

@@ -72,6 +72,7 @@ static struct flow_record sample(void)
 		.src = ep("10.12.0.2", 41234),
 		.dst = ep("203.0.113.9", 443),
 		.host = "api.example.com",
+		.host_source = "dns",
 		.scope = POLICY_SCOPE_EXTERNAL,
 		.verdict = FLOW_VERDICT_ALLOW,
 		.rule = "allow tcp:*.example.com:443",
@@ -142,8 +143,8 @@ static void expect_u64(struct json_object *obj, const char *key,
 static void test_fields(void **state)
 {
 	static const char *const order[] = {
-		"ts", "proto", "src", "dst", "host", "scope", "verdict", "rule",
-		"bytes_out", "bytes_in", "duration_ms", "end",
+		"ts", "proto", "src", "dst", "host", "host_source", "scope",
+		"verdict", "rule", "bytes_out", "bytes_in", "duration_ms", "end",
 	};
 	struct flow_record r = sample();
 	struct json_object *obj;
@@ -167,6 +168,7 @@ static void test_fields(void **state)
 	expect_str(obj, "src", "10.12.0.2:41234");
 	expect_str(obj, "dst", "203.0.113.9:443");
 	expect_str(obj, "host", "api.example.com");
+	expect_str(obj, "host_source", "dns");
 	expect_str(obj, "scope", "external");
 	expect_str(obj, "verdict", "allow");
 	expect_str(obj, "rule", "allow tcp:*.example.com:443");
@@ -209,6 +211,7 @@ static void test_ipv6_null_host_default(void **state)
 	expect_str(obj, "src", "[fd12::2]:5353");
 	expect_str(obj, "dst", "[2001:db8::53]:53");
 	expect_str(obj, "host", NULL);
+	expect_str(obj, "host_source", NULL);
 	expect_str(obj, "scope", "host");
 	expect_str(obj, "verdict", "would_deny");
 	expect_str(obj, "rule", "default");
