@@ -111,16 +111,11 @@ static void flow_record_from(const struct flow_report *r,
  * Records it if so. Retried connections and repeated datagrams to a denied
  * destination are logged each time, but reported on stderr once.
  */
-static bool first_denial(struct flow_report *r, const struct tg_flow_info *fi)
+static bool first_denial_of(struct flow_report *r, uint64_t h)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;	/* FNV-1a */
 	size_t i, n = ARRAY_SIZE(r->shown);
-	const uint8_t *b = fi->dst.addr;
 
-	for (i = 0; i < sizeof(fi->dst.addr); i++)
-		h = (h ^ b[i]) * 0x100000001b3ULL;
-	h = (h ^ fi->dst.port) * 0x100000001b3ULL;
-	h = ((h ^ fi->proto) * 0x100000001b3ULL) | 1;	/* 0 marks free */
+	h |= 1;		/* 0 marks a free slot */
 
 	for (i = 0; i < n; i++) {
 		uint64_t *slot = &r->shown[(h + i) % n];
@@ -133,6 +128,25 @@ static bool first_denial(struct flow_report *r, const struct tg_flow_info *fi)
 		}
 	}
 	return true;
+}
+
+static uint64_t fnv1a(uint64_t h, const void *data, size_t len)
+{
+	const uint8_t *b = data;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ b[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+static bool first_denial(struct flow_report *r, const struct tg_flow_info *fi)
+{
+	uint64_t h = fnv1a(0xcbf29ce484222325ULL, fi->dst.addr,
+			   sizeof(fi->dst.addr));
+
+	h = fnv1a(h, &fi->dst.port, sizeof(fi->dst.port));
+	return first_denial_of(r, fnv1a(h, &fi->proto, sizeof(fi->proto)));
 }
 
 int flow_report_init(struct flow_report *r, const struct options *o,
@@ -240,6 +254,46 @@ void flow_report_datagram(void *ctx, const struct tg_flow_info *fi,
 	if (!dns_parse_answer(data, len, a))
 		dns_names_learn(r->names, a, now_ms());
 	free(a);
+}
+
+bool flow_report_datagram_out(void *ctx, const struct tg_flow_info *fi,
+			      const uint8_t *data, size_t len,
+			      uint8_t *reply, size_t *reply_len)
+{
+	struct flow_report *r = ctx;
+	struct flow_record rec;
+	struct dns_query q;
+	size_t cap = *reply_len;
+	int err;
+
+	*reply_len = 0;
+	if (fi->proto != IPPROTO_UDP || fi->upstream.port != 53 ||
+	    dns_parse_query(data, len, &q) ||
+	    policy_name_may_be_allowed(r->policy, q.name))
+		return true;
+
+	/* A name no rule could let through: nothing about it leaves. */
+	memset(&rec, 0, sizeof(rec));
+	rec.ts_ms = wall_ms();
+	rec.proto = "udp";
+	rec.src = fi->src;
+	rec.dst = fi->dst;
+	rec.host = q.name;
+	rec.host_source = "dns";
+	rec.scope = scope_for_policy(fi->scope);
+	rec.verdict = r->audit ? FLOW_VERDICT_WOULD_DENY : FLOW_VERDICT_DENY;
+	rec.end = r->audit ? "closed" : "denied";
+	r->denied++;
+	if (first_denial_of(r, fnv1a(0x84222325cbf29ce4ULL, q.name, strlen(q.name))))
+		deny_report(&r->deny, &rec, NULL, now_ms());
+	if (r->log && (err = flow_log_write(r->log, &rec)))
+		warn("writing the flow log: %s", strerror(-err));
+	if (r->summary)
+		flow_summary_add(r->summary, &rec);
+	if (r->audit)
+		return true;
+	*reply_len = dns_build_error(data, len, 3, reply, cap);
+	return false;
 }
 
 void flow_report_finish(struct flow_report *r, FILE *out)

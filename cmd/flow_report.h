@@ -74,6 +74,15 @@ void flow_report_datagram(void *ctx, const struct tg_flow_info *fi,
 			  const uint8_t *data, size_t len);
 
 /**
+ * flow_report_datagram_out() - tg_datagram_out_fn: a DNS query for a name
+ * no rule could allow is answered NXDOMAIN by the gateway (nothing leaves)
+ * and logged as denied; under --audit it is logged as would_deny and sent
+ */
+bool flow_report_datagram_out(void *ctx, const struct tg_flow_info *fi,
+			      const uint8_t *data, size_t len,
+			      uint8_t *reply, size_t *reply_len);
+
+/**
  * flow_report_finish() - print the summary (if asked), flush, close the log
  * @r:		reports
  * @out:	where the summary goes (stderr)

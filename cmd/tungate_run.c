@@ -156,6 +156,7 @@ static void setup_stack(struct run *r, const struct options *o,
 		.verdict = flow_report_verdict,
 		.flow_end = flow_report_end,
 		.datagram_in = flow_report_datagram,
+		.datagram_out = flow_report_datagram_out,
 		.cb_ctx = &r->report,
 	};
 

@@ -230,6 +230,21 @@ void policy_decide(const struct policy *p, const struct policy_query *q,
 		   struct policy_verdict *v);
 
 /**
+ * policy_name_may_be_allowed() - could a flow to an address of @name ever
+ * be allowed?
+ * @p:		policy
+ * @name:	a DNS query name, lower-case, no trailing dot
+ *
+ * True if the default is allow, or some allow rule is not about names (an
+ * address, a prefix, *, loopback, host: any answer might fall under it) and
+ * covers more than port 53 (a rule for port 53 alone is how the resolver
+ * is reached), or a name rule matches @name. Deny rules are not weighed: the answer errs
+ * towards letting the query through. Used to answer NXDOMAIN, without asking
+ * anyone, for names no rule could let through.
+ */
+bool policy_name_may_be_allowed(const struct policy *p, const char *name);
+
+/**
  * policy_rule_matches() - does one rule match a query (the reference for
  *			   policy_decide(), exposed for tests)
  * @r:		rule

@@ -864,6 +864,31 @@ void policy_index_free(struct policy *p)
  * @q:		the flow
  * @v:		output
  */
+bool policy_name_may_be_allowed(const struct policy *p, const char *name)
+{
+	size_t i;
+
+	if (p->default_action == POLICY_ALLOW)
+		return true;
+	for (i = 0; i < p->n_rules; i++) {
+		const struct policy_rule *r = &p->rules[i];
+
+		if (r->action != POLICY_ALLOW)
+			continue;
+		if (r->kind != POLICY_HOST_NAME && r->kind != POLICY_HOST_WILDCARD) {
+			/* A rule for port 53 alone is how the resolver is
+			 * reached: it says nothing about other names. */
+			if (r->port_min == 53 && r->port_max == 53)
+				continue;
+			return true;
+		}
+		if (policy_name_matches(r->name, r->kind == POLICY_HOST_WILDCARD,
+					name))
+			return true;
+	}
+	return false;
+}
+
 void policy_decide(const struct policy *p, const struct policy_query *q,
 		   struct policy_verdict *v)
 {

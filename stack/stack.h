@@ -116,6 +116,23 @@ typedef void (*tg_datagram_fn)(void *ctx, const struct tg_flow_info *flow,
 			       const uint8_t *data, size_t len);
 
 /**
+ * typedef tg_datagram_out_fn - a UDP datagram from the program, about to be
+ * sent upstream (e.g. a DNS query to answer locally)
+ * @ctx:	the caller's context
+ * @flow:	its flow (already admitted)
+ * @data:	payload
+ * @len:	its length
+ * @reply:	buffer for an answer to the program instead
+ * @reply_len:	in: room in @reply; out: the answer's length (0: none)
+ *
+ * Return: true to send the datagram upstream, false to drop it (and send
+ * @reply to the program if @reply_len was set)
+ */
+typedef bool (*tg_datagram_out_fn)(void *ctx, const struct tg_flow_info *flow,
+				   const uint8_t *data, size_t len,
+				   uint8_t *reply, size_t *reply_len);
+
+/**
  * struct tg_stack_config - how to run the stack
  * @tun_fd:	TUN descriptor (IFF_TUN, IFF_NO_PI, non-blocking); the stack
  *		owns it from tg_stack_new() on
@@ -134,6 +151,7 @@ typedef void (*tg_datagram_fn)(void *ctx, const struct tg_flow_info *flow,
  * @verdict:	admission callback (NULL: allow everything)
  * @flow_end:	end-of-flow callback (may be NULL)
  * @datagram_in: called for each UDP datagram from upstream (may be NULL)
+ * @datagram_out: called for each UDP datagram to upstream (may be NULL)
  * @cb_ctx:	passed to the callbacks
  */
 struct tg_stack_config {
@@ -150,6 +168,7 @@ struct tg_stack_config {
 	tg_verdict_fn verdict;
 	tg_flow_end_fn flow_end;
 	tg_datagram_fn datagram_in;
+	tg_datagram_out_fn datagram_out;
 	void *cb_ctx;
 };
 

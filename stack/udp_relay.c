@@ -155,6 +155,39 @@ static struct flow *udp_relay_open(struct tg_stack *g,
 	return f;
 }
 
+/**
+ * udp_relay_ask() - let the caller look at a datagram before it goes out
+ *
+ * Return: true to send it upstream; false if the caller kept it (its
+ * answer, if any, has been sent to the program)
+ */
+static bool udp_relay_ask(struct tg_stack *g, struct flow *f,
+			  const struct iovec *iov, int iovcnt, size_t len)
+{
+	static uint8_t reply[4096];
+	size_t reply_len = sizeof(reply);
+	const uint8_t *data = iov[0].iov_base;
+	int i;
+
+	if (iovcnt > 1) {
+		size_t off = 0;
+
+		/* g->buf is free here: host reads do not nest in lwIP input. */
+		for (i = 0; i < iovcnt && off + iov[i].iov_len <= GATEWAY_PACKET_MAX; i++) {
+			memcpy(g->buf + off, iov[i].iov_base, iov[i].iov_len);
+			off += iov[i].iov_len;
+		}
+		data = g->buf;
+		len = off;
+	}
+	if (g->cfg.datagram_out(g->cfg.cb_ctx, &f->info, data, len, reply,
+				&reply_len))
+		return true;
+	if (reply_len && reply_len <= sizeof(reply))
+		udp_lwip_send(g, f, reply, reply_len);
+	return false;
+}
+
 void udp_relay_from_inside(struct tg_stack *g, const struct tg_endpoint *src,
 			   const struct tg_endpoint *dst,
 			   const struct iovec *iov, int iovcnt, size_t len)
@@ -171,6 +204,8 @@ void udp_relay_from_inside(struct tg_stack *g, const struct tg_endpoint *src,
 			return;
 	}
 	f->last_ms = now_ms();
+	if (g->cfg.datagram_out && !udp_relay_ask(g, f, iov, iovcnt, len))
+		return;
 
 	n = sendmsg(f->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
 	if (n >= 0) {

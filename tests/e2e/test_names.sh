@@ -9,7 +9,8 @@
 #   - resolving a name a rule allows, then connecting, works (IPv4 and IPv6,
 #     TCP and UDP); the same address without resolving first is denied, and
 #     so is another port of it and an address resolved for another name;
-#   - a CNAME chain learns every name on it (alias.test -> allowed.test);
+#   - a CNAME chain is learned from the name asked for (alias.test), and a
+#     query for a name no rule allows is answered NXDOMAIN by the gateway;
 #   - *.wild.test matches a.wild.test, not wild.test itself;
 #   - only answers from port 53 teach: a forged answer echoed back by a UDP
 #     echo server, or sent by the program to port 53, teaches nothing;
@@ -195,8 +196,8 @@ dcase "$A" --allow "$DNS" --allow "tcp:$A:$E" --allow "udp:$A:$UDP_PORT" --log "
 	"tcp:$A:$SUM_PORT=DENY~$A" \
 	"aaaa:$A=$FAR6" \
 	"tcp:$A:$E=OK" \
-	"a:other.test=$NEAR4" \
-	"tcp:other.test:$E=DENY~other.test"
+	"a:other.test=NXDOMAIN" \
+	"tcp:$NEAR4:$E=DENY@default deny"
 check "log: the allowed TCP flow: host=$A, the name rule" logq "$L" proto=tcp \
 	"dst=$FAR4:$E" verdict=allow -- "host=$A" "rule=allow tcp:$A:$E" scope=external end=closed
 check "log: the same address before resolving: denied, host=null" logq "$L" proto=tcp \
@@ -207,18 +208,24 @@ check "log: the allowed IPv6 flow: host=$A" logq "$L" proto=tcp "dst=[$FAR6]:$E"
 	verdict=allow "host=$A" "rule=allow tcp:$A:$E"
 check "log: another port of $A: denied, host=$A" logq "$L" proto=tcp "dst=$FAR4:$SUM_PORT" -- \
 	verdict=deny "host=$A" rule=default
-check "log: other.test's address: denied, host=other.test" logq "$L" proto=tcp "dst=$NEAR4:$E" -- \
-	verdict=deny host=other.test rule=default
+# No rule could allow other.test: the gateway answers NXDOMAIN itself, and
+# logs the query as a denied DNS flow. Nothing about the name leaves.
+check "log: the query for other.test: denied DNS, host=other.test" logq "$L" proto=udp \
+	verdict=deny host=other.test -- "dst=$NEAR4:53" rule=default end=denied bytes_out=0
+check "log: other.test's address, never learned: denied, host=null" logq "$L" proto=tcp \
+	"dst=$NEAR4:$E" -- verdict=deny host=null rule=default
 
 echo "  -- CNAME: alias.test -> $A"
 rm -f "$L"
-dcase "alias" --allow "$DNS" --allow "tcp:$A:$E" --log "$L" ++ \
-	"a:alias.test=$FAR4" "tcp:alias.test:$E=OK"
-check "log: the flow resolved through alias.test matched the rule for $A: host=$A" \
-	logq "$L" proto=tcp "dst=$FAR4:$E" -- verdict=allow "host=$A" "rule=allow tcp:$A:$E"
+# A query for alias.test is answered NXDOMAIN by the gateway when only
+# allowed.test has a rule (no rule could allow the name asked for).
+dcase "alias, rule for its target" --allow "$DNS" --allow "tcp:$A:$E" --log "$L" ++ \
+	"a:alias.test=NXDOMAIN" "tcp:$FAR4:$E=DENY@default deny"
+check "log: the query for alias.test: denied DNS" logq "$L" proto=udp verdict=deny \
+	host=alias.test -- end=denied
 rm -f "$L"
 dcase "rule for alias.test" --allow "$DNS" --allow "tcp:alias.test:$E" --log "$L" ++ \
-	"a:$A=$FAR4" "tcp:$A:$E=DENY~$A" "a:alias.test=$FAR4" "tcp:alias.test:$E=OK"
+	"a:$A=NXDOMAIN" "tcp:$FAR4:$E=DENY@default deny" "a:alias.test=$FAR4" "tcp:alias.test:$E=OK"
 check "log: host=alias.test" logq "$L" proto=tcp "dst=$FAR4:$E" verdict=allow -- \
 	host=alias.test "rule=allow tcp:alias.test:$E"
 
@@ -226,10 +233,17 @@ echo "  -- *.wild.test"
 rm -f "$L"
 dcase "*.wild.test" --allow "$DNS" --allow "tcp:*.wild.test:$E" --log "$L" ++ \
 	"a:a.wild.test=$FAR4" "tcp:a.wild.test:$E=OK" \
-	"a:wild.test=$NEAR4" "tcp:wild.test:$E=DENY~wild.test" \
+	"a:wild.test=NXDOMAIN" "tcp:$NEAR4:$E=DENY@default deny" \
 	"a:b.wild.test=NXDOMAIN"
 check "log: host=a.wild.test, the wildcard rule" logq "$L" proto=tcp "dst=$FAR4:$E" -- \
 	verdict=allow host=a.wild.test "rule=allow tcp:*.wild.test:$E"
+
+echo "  -- --audit: a query no rule allows is forwarded and logged would_deny"
+rm -f "$L"
+dcase "audit" --audit --allow "$DNS" --allow "tcp:$A:$E" --log "$L" ++ \
+	"a:other.test=$NEAR4"
+check "log: the query for other.test: would_deny, forwarded" logq "$L" proto=udp \
+	verdict=would_deny host=other.test -- "dst=$NEAR4:53"
 
 echo "  -- only answers from port 53 teach"
 dcase "forged answers" --allow "$DNS" --allow "udp:$FAR4:$UDP_PORT" --allow "tcp:$A:$E" ++ \

@@ -533,9 +533,46 @@ static void test_cross_check(void **state)
 	assert_true(matched < total - total / 10);
 }
 
+static void test_name_may_be_allowed(void **state)
+{
+	struct policy pol;
+	char msg[256];
+
+	(void)state;
+	policy_init(&pol);
+	assert_false(policy_name_may_be_allowed(&pol, "example.org"));
+	assert_int_equal(policy_add_rule(&pol, POLICY_ALLOW, "tcp:example.org:443",
+					 "--allow", msg, sizeof(msg)), 0);
+	assert_int_equal(policy_add_rule(&pol, POLICY_ALLOW, "*.pypi.org",
+					 "--allow", msg, sizeof(msg)), 0);
+	assert_int_equal(policy_add_rule(&pol, POLICY_DENY, "*",
+					 "--deny", msg, sizeof(msg)), 0);
+	assert_true(policy_name_may_be_allowed(&pol, "example.org"));
+	assert_true(policy_name_may_be_allowed(&pol, "files.pypi.org"));
+	assert_false(policy_name_may_be_allowed(&pol, "pypi.org"));
+	assert_false(policy_name_may_be_allowed(&pol, "evil.test"));
+	/* Reaching the resolver does not make every name possible. */
+	assert_int_equal(policy_add_rule(&pol, POLICY_ALLOW, "udp:198.51.100.2:53",
+					 "--allow", msg, sizeof(msg)), 0);
+	assert_int_equal(policy_add_rule(&pol, POLICY_ALLOW, "host:53",
+					 "--allow", msg, sizeof(msg)), 0);
+	assert_false(policy_name_may_be_allowed(&pol, "evil.test"));
+	/* An address rule: any answer might fall under it. */
+	assert_int_equal(policy_add_rule(&pol, POLICY_ALLOW, "198.51.100.0/24",
+					 "--allow", msg, sizeof(msg)), 0);
+	assert_true(policy_name_may_be_allowed(&pol, "evil.test"));
+	policy_free(&pol);
+
+	policy_init(&pol);
+	assert_int_equal(policy_parse_default(&pol, "allow", msg, sizeof(msg)), 0);
+	assert_true(policy_name_may_be_allowed(&pol, "anything.test"));
+	policy_free(&pol);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_name_may_be_allowed),
 		cmocka_unit_test_setup_teardown(test_empty_policy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_first_match_wins, setup,
 						teardown),
