@@ -149,7 +149,9 @@ test: deps
 	     END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' $(TALLY); \
 	exit $$st
 
-demo: $(RUN_BIN)
+# Like test, demo works on a fresh machine: it installs what is missing.
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tests/demo.sh $(RUN_BIN)
 
 bench: $(RUN_BIN)
