@@ -41,31 +41,43 @@ static bool addr_is(const struct tg_endpoint *a, const struct tg_endpoint *b)
 	       !memcmp(a->addr, b->addr, tg_endpoint_addr_len(a));
 }
 
-enum tg_scope gateway_classify(const struct tg_stack_config *cfg,
-			       const struct tg_endpoint *dst,
-			       struct tg_endpoint *upstream)
-{
-	static const uint8_t v6_loopback[16] = { [15] = 1 };
+static const uint8_t v6_loopback[16] = { [15] = 1 };
 
-	*upstream = *dst;
+enum tg_scope gateway_scope(const struct tg_stack_config *cfg,
+			    const struct tg_endpoint *dst)
+{
 	if (dst->family == AF_INET) {
-		if (addr_is(dst, &cfg->gateway4)) {
-			memset(upstream->addr, 0, sizeof(upstream->addr));
-			upstream->addr[0] = 127;
-			upstream->addr[3] = 1;
+		if (addr_is(dst, &cfg->gateway4))
 			return TG_SCOPE_HOST;
-		}
 		if (dst->addr[0] == 127 || addr_is(dst, &cfg->sandbox4))
 			return TG_SCOPE_LOOPBACK;
 		return TG_SCOPE_EXTERNAL;
 	}
-	if (addr_is(dst, &cfg->gateway6)) {
-		memcpy(upstream->addr, v6_loopback, 16);
+	if (addr_is(dst, &cfg->gateway6))
 		return TG_SCOPE_HOST;
-	}
 	if (!memcmp(dst->addr, v6_loopback, 16) || addr_is(dst, &cfg->sandbox6))
 		return TG_SCOPE_LOOPBACK;
 	return TG_SCOPE_EXTERNAL;
+}
+
+enum tg_scope gateway_classify(const struct tg_stack_config *cfg,
+			       const struct tg_endpoint *dst,
+			       struct tg_endpoint *upstream)
+{
+	enum tg_scope scope = gateway_scope(cfg, dst);
+
+	*upstream = *dst;
+	if (scope != TG_SCOPE_HOST)
+		return scope;
+	/* The gateway address is the host's loopback, same port. */
+	memset(upstream->addr, 0, sizeof(upstream->addr));
+	if (dst->family == AF_INET) {
+		upstream->addr[0] = 127;
+		upstream->addr[3] = 1;
+	} else {
+		memcpy(upstream->addr, v6_loopback, 16);
+	}
+	return scope;
 }
 
 const char *tg_scope_name(enum tg_scope scope)

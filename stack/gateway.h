@@ -148,6 +148,16 @@ void gateway_mark(struct tg_stack *g, struct flow *f);
 void gateway_set_deadline(struct tg_stack *g, struct flow *f, uint64_t ms);
 
 /**
+ * gateway_scope() - where a destination lies (no upstream: per packet)
+ * @cfg:	configuration (gateway and sandbox addresses)
+ * @dst:	destination as the program asked
+ *
+ * Pure. Return: the scope
+ */
+enum tg_scope gateway_scope(const struct tg_stack_config *cfg,
+			    const struct tg_endpoint *dst);
+
+/**
  * gateway_classify() - scope of a destination, and where to relay it
  * @cfg:	configuration (gateway and sandbox addresses)
  * @dst:	destination as the program asked
@@ -346,13 +356,12 @@ void tcp_lwip_release(struct flow *f, bool reset);
  * @g:		gateway
  * @src:	source inside
  * @dst:	destination as the program asked
- * @iov:	payload
- * @iovcnt:	entries in @iov
- * @len:	payload length
+ * @data:	payload, contiguous
+ * @len:	its length
  */
 void udp_relay_from_inside(struct tg_stack *g, const struct tg_endpoint *src,
 			   const struct tg_endpoint *dst,
-			   const struct iovec *iov, int iovcnt, size_t len);
+			   const uint8_t *data, size_t len);
 
 /**
  * udp_relay_event() - epoll event on a UDP session's host socket

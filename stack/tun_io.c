@@ -76,7 +76,6 @@ static void tun_io_handle_tcp(struct tg_stack *g, const uint8_t *pkt,
 
 static void tun_io_handle(struct tg_stack *g, const uint8_t *pkt, size_t len)
 {
-	struct tg_endpoint upstream;
 	struct packet_info pi;
 
 	if (packet_parse(pkt, len, &pi) != PACKET_OK ||
@@ -86,7 +85,7 @@ static void tun_io_handle(struct tg_stack *g, const uint8_t *pkt, size_t len)
 	}
 	len = pi.ip_len;	/* trailing bytes are not part of the packet */
 
-	if (gateway_classify(&g->cfg, &pi.dst, &upstream) == TG_SCOPE_LOOPBACK) {
+	if (gateway_scope(&g->cfg, &pi.dst) == TG_SCOPE_LOOPBACK) {
 		if (!loop_reflect_packet(g, pkt, len, &pi))
 			g->stats.tun_rx_dropped++;
 		return;

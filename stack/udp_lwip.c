@@ -22,15 +22,15 @@ static void udp_lwip_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p,
 			  const ip_addr_t *addr, u16_t port)
 {
 	struct tg_endpoint src, dst;
-	struct iovec iov[32];
-	int n;
+	struct iovec iov;
 
 	(void)arg;
 	lwip_glue_endpoint(&src, addr, port);
 	lwip_glue_endpoint(&dst, ip_current_dest_addr(), pcb->local_port);
-	/* A datagram reassembled from many fragments is flattened. */
-	n = lwip_glue_pbuf_iov(p, iov, (int)ARRAY_SIZE(iov));
-	udp_relay_from_inside(udp_gateway, &src, &dst, iov, n, p->tot_len);
+	/* One piece: a datagram reassembled from fragments (a pbuf chain) is
+	 * flattened, so the relay and its callback see contiguous bytes. */
+	lwip_glue_pbuf_iov(p, &iov, 1);
+	udp_relay_from_inside(udp_gateway, &src, &dst, iov.iov_base, iov.iov_len);
 	pbuf_free(p);
 }
 

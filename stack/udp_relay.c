@@ -162,24 +162,11 @@ static struct flow *udp_relay_open(struct tg_stack *g,
  * answer, if any, has been sent to the program)
  */
 static bool udp_relay_ask(struct tg_stack *g, struct flow *f,
-			  const struct iovec *iov, int iovcnt, size_t len)
+			  const uint8_t *data, size_t len)
 {
 	static uint8_t reply[4096];
 	size_t reply_len = sizeof(reply);
-	const uint8_t *data = iov[0].iov_base;
-	int i;
 
-	if (iovcnt > 1) {
-		size_t off = 0;
-
-		/* g->buf is free here: host reads do not nest in lwIP input. */
-		for (i = 0; i < iovcnt && off + iov[i].iov_len <= GATEWAY_PACKET_MAX; i++) {
-			memcpy(g->buf + off, iov[i].iov_base, iov[i].iov_len);
-			off += iov[i].iov_len;
-		}
-		data = g->buf;
-		len = off;
-	}
 	if (g->cfg.datagram_out(g->cfg.cb_ctx, &f->info, data, len, reply,
 				&reply_len))
 		return true;
@@ -190,10 +177,8 @@ static bool udp_relay_ask(struct tg_stack *g, struct flow *f,
 
 void udp_relay_from_inside(struct tg_stack *g, const struct tg_endpoint *src,
 			   const struct tg_endpoint *dst,
-			   const struct iovec *iov, int iovcnt, size_t len)
+			   const uint8_t *data, size_t len)
 {
-	struct msghdr mh = { .msg_iov = (struct iovec *)iov,
-			     .msg_iovlen = (size_t)iovcnt };
 	struct flow *f;
 	ssize_t n;
 
@@ -204,10 +189,10 @@ void udp_relay_from_inside(struct tg_stack *g, const struct tg_endpoint *src,
 			return;
 	}
 	f->last_ms = now_ms();
-	if (g->cfg.datagram_out && !udp_relay_ask(g, f, iov, iovcnt, len))
+	if (g->cfg.datagram_out && !udp_relay_ask(g, f, data, len))
 		return;
 
-	n = sendmsg(f->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+	n = send(f->fd, data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
 	if (n >= 0) {
 		f->info.bytes_out += len;
 		return;
