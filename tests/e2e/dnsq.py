@@ -43,6 +43,9 @@ import struct
 import sys
 import time
 
+# labtool.py stands beside this file wherever the tests copy it.
+from labtool import err_name, report
+
 LAB_NETS = [ipaddress.ip_network(n) for n in (
     "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32",
     "127.0.0.0/8", "::1/128")]
@@ -60,21 +63,6 @@ class DNSError(Exception):
 def in_lab(addr):
     a = ipaddress.ip_address(addr)
     return any(a in n for n in LAB_NETS)
-
-
-def err_name(e):
-    if isinstance(e, (socket.timeout, TimeoutError)):
-        return "TIMEOUT"
-    if isinstance(e, OSError) and e.errno is not None:
-        return errno.errorcode.get(e.errno, "E%d" % e.errno)
-    return type(e).__name__
-
-
-def report(result, **kv):
-    parts = ["result=%s" % result] + ["%s=%s" % (k, v) for k, v in kv.items()]
-    sys.stdout.flush()
-    os.write(sys.stdout.fileno(), (" ".join(parts) + "\n").encode())
-    return 0 if result == "OK" else 1
 
 
 # ---- messages --------------------------------------------------------------

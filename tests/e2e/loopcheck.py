@@ -58,7 +58,6 @@ import argparse
 import errno
 import hashlib
 import os
-import random
 import re
 import select
 import selectors
@@ -67,6 +66,12 @@ import struct
 import sys
 import threading
 import time
+
+# labtool.py stands beside this file wherever the tests copy it: its
+# deterministic data and result naming serve both.
+from labtool import err_name as ename
+from labtool import family_of as fam
+from labtool import stream, stream_sha256 as stream_sha
 
 SO_BINDTODEVICE = 25
 SO_MARK = 36
@@ -96,46 +101,11 @@ def out(line):
     os.write(sys.stdout.fileno(), (line + "\n").encode())
 
 
-def ename(e):
-    if isinstance(e, (socket.timeout, TimeoutError)):
-        return "TIMEOUT"
-    if isinstance(e, OSError) and e.errno:
-        return errno.errorcode.get(e.errno, "E%d" % e.errno)
-    return type(e).__name__
-
-
-def fam(addr):
-    return socket.AF_INET6 if ":" in addr else socket.AF_INET
-
-
 def ifindex(name):
     try:
         return socket.if_nametoindex(name)
     except OSError:
         return 0
-
-
-# ---------------------------------------------------------------------------
-# deterministic data
-
-_BASE = random.Random(0x6C6F6F70).randbytes((1 << 20) + 4096)
-
-
-def stream(n):
-    i = 0
-    while n > 0:
-        off = (i * 7919) % 4096
-        k = min(1 << 20, n)
-        yield _BASE[off:off + k]
-        n -= k
-        i += 1
-
-
-def stream_sha(n):
-    h = hashlib.sha256()
-    for c in stream(n):
-        h.update(c)
-    return h.hexdigest()
 
 
 # ---------------------------------------------------------------------------
@@ -447,6 +417,7 @@ class Bypass:
         m4 = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         m4.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         m4.bind(("0.0.0.0", self.PM))
+        # Groups joined inside the sandbox only (see the multicast probes).
         for grp in ("239.1.2.3", "224.0.0.123"):
             for ifi in (self.LO, self.TUN):
                 if not ifi:
@@ -605,6 +576,9 @@ class Bypass:
                             "udp-sendto", size=65000)
                 self.launch("%s|%s|udp-gso" % (m, dst), "extra", dst, m,
                             "udp-sendto", size=8000, gso=1000)
+        # Multicast groups, sent to only from inside the sandbox (its own
+        # namespace: lo and tun0); the gateway relays no multicast, so
+        # nothing can leave: these probe local delivery around it.
         for dst in ("239.1.2.3", "224.0.0.123", "ff02::123", "ff15::123"):
             for ifname, ifi in (("default", None), ("lo", self.LO),
                                 ("tun0", self.TUN)):
