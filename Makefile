@@ -74,7 +74,7 @@ LWIP_OBJS := $(patsubst $(LWIP_DIR)/%.c,$(OBJ)/lwip/%.o,$(LWIP_SRCS))
 LWIP_LIB  := $(OUT)/liblwip.a
 
 # The project: every module's .c file joins libtungate.a; cmd/ holds mains.
-MODULES   := util policy dns netns stack
+MODULES   := util policy dns peek netns stack
 LIB_SRCS  := $(sort $(foreach m,$(MODULES),$(wildcard $(m)/*.c)) \
 	     $(filter-out cmd/tungate_run.c,$(wildcard cmd/*.c)))
 LIB_OBJS  := $(patsubst %.c,$(OBJ)/%.o,$(LIB_SRCS))

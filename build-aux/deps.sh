@@ -9,10 +9,12 @@ set -eu
 # Build: compiler, pkg-config, dpkg-source (unpacks Debian's lwip source),
 # libraries. Tests: cmocka, iproute2 (ip, tc), util-linux (setpriv, unshare),
 # curl, python3 (lab servers), iperf3 (throughput figure), procps (sysctl),
-# dnsmasq-base (the lab's DNS server).
+# dnsmasq-base (the lab's DNS server), bind9-dnsutils (dig), openssl (TLS
+# server and client), git and python3-pip (the names allowlist example).
 packages="build-essential pkg-config dpkg-dev debian-archive-keyring xz-utils
 	libnl-3-dev libnl-route-3-dev libcap-dev libjson-c-dev libcmocka-dev libldns-dev
-	iproute2 util-linux curl python3 iperf3 procps dnsmasq-base"
+	iproute2 util-linux curl python3 iperf3 procps dnsmasq-base
+	bind9-dnsutils openssl git python3-pip"
 
 missing=
 for p in $packages; do

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cmd/flow_report.h"
+#include "peek/peek.h"
 #include "util/util.h"
 
 static enum policy_scope scope_for_policy(enum tg_scope scope)
@@ -25,16 +26,33 @@ static enum policy_scope scope_for_policy(enum tg_scope scope)
 	}
 }
 
-/**
- * rule_action() - what the rule in a flow's tag (or the default) says
- */
-static enum policy_action rule_action(const struct flow_report *r,
-				      const struct policy_rule *rule)
-{
-	return rule ? rule->action : r->policy->default_action;
-}
-
 #define NAMES_PER_QUERY	8
+
+/**
+ * struct flow_note - what tungate-run keeps about one flow (its tag)
+ * @rule:	the rule that decided it, or NULL for the default
+ * @rule_text:	what the log says instead of a rule ("resolver"), or NULL
+ * @action:	what the policy said (allow under --audit too)
+ * @host:	the name the verdict used ("" none)
+ * @host_source: where it came from ("dns", "fake", "sni", "http")
+ * @dns_host:	a DNS name of the address when the program's first bytes
+ *		named another ("" none)
+ */
+struct flow_note {
+	const struct policy_rule *rule;
+	const char *rule_text;
+	enum policy_action action;
+	char host[DNS_NAME_MAX];
+	const char *host_source;
+	char dns_host[DNS_NAME_MAX];
+};
+
+static void note_host(struct flow_note *note, const char *name,
+		      const char *source)
+{
+	snprintf(note->host, sizeof(note->host), "%s", name ? name : "");
+	note->host_source = name ? source : NULL;
+}
 
 /**
  * names_for() - names learned for @addr, for the policy and the log
@@ -51,58 +69,40 @@ static size_t names_for(const struct flow_report *r,
 }
 
 /**
- * host_for() - the name a flow's record carries: the one a hostname rule
- * matched, else the most recently learned one, else NULL
- */
-static const char *host_for(const struct flow_report *r,
-			    const struct tg_flow_info *fi,
-			    const struct policy_rule *rule)
-{
-	const char *names[NAMES_PER_QUERY];
-	size_t i, n = names_for(r, &fi->dst, names);
-
-	if (!n)
-		return NULL;
-	if (rule && (rule->kind == POLICY_HOST_NAME ||
-		     rule->kind == POLICY_HOST_WILDCARD)) {
-		for (i = 0; i < n; i++) {
-			if (policy_name_matches(rule->name,
-						rule->kind == POLICY_HOST_WILDCARD,
-						names[i]))
-				return names[i];
-		}
-	}
-	return names[0];
-}
-
-/**
  * flow_record_from() - the record of a flow as the stack reports it
  */
-static void flow_record_from(const struct flow_report *r,
-			     const struct tg_flow_info *fi,
+static void flow_record_from(const struct tg_flow_info *fi,
 			     struct flow_record *rec)
 {
-	const struct policy_rule *rule = fi->tag;
+	const struct flow_note *note = fi->tag;
 
 	memset(rec, 0, sizeof(*rec));
 	rec->ts_ms = fi->start_ms;
 	rec->proto = fi->proto == IPPROTO_TCP ? "tcp" : "udp";
 	rec->src = fi->src;
 	rec->dst = fi->dst;
-	rec->host = host_for(r, fi, rule);
-	rec->host_source = rec->host ? "dns" : NULL;
 	rec->scope = scope_for_policy(fi->scope);
-	if (fi->end == TG_END_DENIED)
-		rec->verdict = FLOW_VERDICT_DENY;
-	else if (rule_action(r, rule) == POLICY_DENY)
-		rec->verdict = FLOW_VERDICT_WOULD_DENY;
-	else
-		rec->verdict = FLOW_VERDICT_ALLOW;
-	rec->rule = rule ? rule->text : NULL;
 	rec->bytes_out = fi->bytes_out;
 	rec->bytes_in = fi->bytes_in;
 	rec->duration_ms = fi->duration_ms;
 	rec->end = tg_flow_end_name(fi->end);
+	if (!note) {		/* out of memory at admission: denied */
+		rec->verdict = FLOW_VERDICT_DENY;
+		return;
+	}
+	if (note->host[0]) {
+		rec->host = note->host;
+		rec->host_source = note->host_source;
+	}
+	if (note->dns_host[0])
+		rec->dns_host = note->dns_host;
+	if (fi->end == TG_END_DENIED)
+		rec->verdict = FLOW_VERDICT_DENY;
+	else if (note->action == POLICY_DENY)
+		rec->verdict = FLOW_VERDICT_WOULD_DENY;
+	else
+		rec->verdict = FLOW_VERDICT_ALLOW;
+	rec->rule = note->rule ? note->rule->text : note->rule_text;
 }
 
 /**
@@ -162,52 +162,211 @@ int flow_report_init(struct flow_report *r, const struct options *o,
 			return -1;
 	}
 	r->names = dns_names_new(16384, DNS_TTL_FLOOR_S);
-	if (!r->names) {
+	if (o->dns == OPTIONS_DNS_FAKE)
+		r->fake = dns_fake_new(DNS_FAKE_MAX);
+	if (o->summary)
+		r->summary = flow_summary_new();
+	if (!r->names || (o->dns == OPTIONS_DNS_FAKE && !r->fake) ||
+	    (o->summary && !r->summary)) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
-	}
-	if (o->summary) {
-		r->summary = flow_summary_new();
-		if (!r->summary) {
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
 	}
 	return 0;
 }
 
-bool flow_report_verdict(void *ctx, struct tg_flow_info *fi)
+/**
+ * report_now() - a flow the policy denies but --audit lets through: say so
+ * at once (it is logged when it ends)
+ */
+static void report_would_deny(struct flow_report *r, struct tg_flow_info *fi)
 {
-	struct flow_report *r = ctx;
+	struct flow_record rec;
+
+	fi->end = TG_END_CLOSED;
+	flow_record_from(fi, &rec);
+	if (first_denial(r, fi))
+		deny_report(&r->deny, &rec, ((struct flow_note *)fi->tag)->rule,
+			    now_ms());
+	r->denied++;
+}
+
+/**
+ * conclude() - the verdict for the stack, given what the policy said
+ */
+static enum tg_verdict conclude(struct flow_report *r, struct tg_flow_info *fi)
+{
+	const struct flow_note *note = fi->tag;
+
+	if (note->action == POLICY_ALLOW)
+		return TG_VERDICT_ALLOW;
+	if (!r->audit)
+		return TG_VERDICT_DENY;	/* reported by flow_report_end() */
+	report_would_deny(r, fi);
+	return TG_VERDICT_ALLOW;
+}
+
+/**
+ * decide() - ask the policy about @fi with @names; note the answer
+ */
+static void decide(struct flow_report *r, const struct tg_flow_info *fi,
+		   const struct tg_endpoint *dst, const char **names,
+		   size_t n_names, struct flow_note *note,
+		   struct policy_verdict *v)
+{
 	struct policy_query q = {
 		.protos = fi->proto == IPPROTO_TCP ? POLICY_PROTO_TCP
 						   : POLICY_PROTO_UDP,
-		.dst = fi->dst,
+		.dst = *dst,
 		.scope = scope_for_policy(fi->scope),
+		.names = names,
+		.n_names = n_names,
 	};
-	const char *names[NAMES_PER_QUERY];
+
+	policy_decide(r->policy, &q, v);
+	note->rule = v->rule;
+	note->action = v->action;
+}
+
+/**
+ * name_rules_could_allow() - is there an allow rule by name for this
+ * protocol and port? (Only then can a name in the first bytes matter.)
+ */
+static bool name_rules_could_allow(const struct policy *p, uint8_t proto,
+				   uint16_t port)
+{
+	uint8_t mask = proto == IPPROTO_TCP ? POLICY_PROTO_TCP : POLICY_PROTO_UDP;
+	size_t i;
+
+	for (i = 0; i < p->n_rules; i++) {
+		const struct policy_rule *rule = &p->rules[i];
+
+		if (rule->action == POLICY_ALLOW && (rule->protos & mask) &&
+		    (rule->kind == POLICY_HOST_NAME ||
+		     rule->kind == POLICY_HOST_WILDCARD) &&
+		    port >= rule->port_min && port <= rule->port_max)
+			return true;
+	}
+	return false;
+}
+
+/**
+ * want_peek() - should the program's first bytes decide this flow?
+ *
+ * Only for TCP to the outside, and only where the verdict depends on a
+ * name DNS cannot give: the address was never resolved in this sandbox
+ * and only a name rule could let it through, or it was resolved for
+ * several names that the policy treats differently.
+ */
+static bool want_peek(struct flow_report *r, const struct tg_flow_info *fi,
+		      const char **names, size_t n, enum policy_action action)
+{
+	struct flow_note scratch;
+	struct policy_verdict v;
+	enum policy_action first = POLICY_DENY;
+	size_t i;
+
+	if (fi->proto != IPPROTO_TCP || fi->scope != TG_SCOPE_EXTERNAL)
+		return false;
+	if (!n)
+		return action == POLICY_DENY &&
+		       name_rules_could_allow(r->policy, fi->proto, fi->dst.port);
+	for (i = 0; i < n; i++) {
+		decide(r, fi, &fi->dst, &names[i], 1, &scratch, &v);
+		if (!i)
+			first = v.action;
+		else if (v.action != first)
+			return true;
+	}
+	return false;
+}
+
+/**
+ * verdict_fake() - a flow to a made-up address (--dns=fake): its name is
+ * exact; upstream is the real address the host's resolver gave
+ */
+static enum tg_verdict verdict_fake(struct flow_report *r,
+				    struct tg_flow_info *fi,
+				    struct flow_note *note)
+{
+	struct tg_endpoint real;
+	const char *name = dns_fake_lookup(r->fake, &fi->dst, &real);
 	struct policy_verdict v;
 
-	q.names = names;
-	q.n_names = names_for(r, &fi->dst, names);
-	policy_decide(r->policy, &q, &v);
-	fi->tag = (void *)v.rule;
-	if (v.action == POLICY_ALLOW)
-		return true;
-	if (!r->audit)
-		return false;	/* reported by flow_report_end() at once */
-
-	/* --audit: let it through, say so now; logged when it ends. */
-	{
-		struct flow_record rec;
-
-		fi->end = TG_END_CLOSED;
-		flow_record_from(r, fi, &rec);
-		if (first_denial(r, fi))
-			deny_report(&r->deny, &rec, v.rule, now_ms());
-		r->denied++;
+	if (!name || !real.family) {
+		/* Stands for nothing (any more): nowhere to relay to, not
+		 * even under --audit. */
+		note->action = POLICY_DENY;
+		note_host(note, name, "fake");
+		return TG_VERDICT_DENY;
 	}
-	return true;
+	note_host(note, name, "fake");
+	fi->upstream = real;
+	decide(r, fi, &real, &name, 1, note, &v);
+	return conclude(r, fi);
+}
+
+enum tg_verdict flow_report_verdict(void *ctx, struct tg_flow_info *fi)
+{
+	struct flow_report *r = ctx;
+	const char *names[NAMES_PER_QUERY];
+	struct flow_note *note;
+	struct policy_verdict v;
+	size_t n;
+
+	note = calloc(1, sizeof(*note));
+	fi->tag = note;
+	if (!note)
+		return TG_VERDICT_DENY;
+	if (fi->resolver) {
+		/* The sandbox's own resolver: the names asked are what the
+		 * policy looks at (flow_report_datagram_out()). */
+		note->rule_text = "resolver";
+		note->action = POLICY_ALLOW;
+		return TG_VERDICT_ALLOW;
+	}
+	if (r->fake && dns_fake_in_range(&fi->dst))
+		return verdict_fake(r, fi, note);
+
+	n = names_for(r, &fi->dst, names);
+	decide(r, fi, &fi->dst, names, n, note, &v);
+	note_host(note, v.name ? v.name : n ? names[0] : NULL, "dns");
+	if (want_peek(r, fi, names, n, v.action))
+		return TG_VERDICT_PEEK;
+	return conclude(r, fi);
+}
+
+enum tg_verdict flow_report_peek(void *ctx, struct tg_flow_info *fi,
+				 const uint8_t *data, size_t len, bool final)
+{
+	struct flow_report *r = ctx;
+	struct flow_note *note = fi->tag;
+	const char *names[NAMES_PER_QUERY], *name;
+	char found[DNS_NAME_MAX];
+	enum peek_kind kind;
+	struct policy_verdict v;
+	size_t i, n;
+
+	switch (peek_name(data, len, found, sizeof(found), &kind)) {
+	case PEEK_MORE:
+		if (!final)
+			return TG_VERDICT_PEEK;
+		break;
+	case PEEK_FOUND:
+		n = names_for(r, &fi->dst, names);
+		for (i = 0; i < n && strcmp(names[i], found); i++)
+			;
+		if (n && i == n)	/* DNS said otherwise: keep both */
+			snprintf(note->dns_host, sizeof(note->dns_host), "%s",
+				 names[0]);
+		name = found;
+		decide(r, fi, &fi->dst, &name, 1, note, &v);
+		note_host(note, found, peek_kind_name(kind));
+		break;
+	default:
+		break;
+	}
+	/* No name in the first bytes: the verdict by address stands. */
+	return conclude(r, fi);
 }
 
 void flow_report_end(void *ctx, const struct tg_flow_info *fi)
@@ -216,10 +375,12 @@ void flow_report_end(void *ctx, const struct tg_flow_info *fi)
 	struct flow_record rec;
 	int err;
 
-	flow_record_from(r, fi, &rec);
+	flow_record_from(fi, &rec);
 	if (rec.verdict == FLOW_VERDICT_DENY) {
 		if (first_denial(r, fi))
-			deny_report(&r->deny, &rec, fi->tag, now_ms());
+			deny_report(&r->deny, &rec,
+				    fi->tag ? ((struct flow_note *)fi->tag)->rule
+					    : NULL, now_ms());
 		r->denied++;
 	}
 	if (r->log && (err = flow_log_write(r->log, &rec)))
@@ -238,22 +399,65 @@ void flow_report_end(void *ctx, const struct tg_flow_info *fi)
 		      (unsigned long long)fi->bytes_in,
 		      (unsigned long long)fi->duration_ms);
 	}
+	free(fi->tag);
 }
 
-void flow_report_datagram(void *ctx, const struct tg_flow_info *fi,
-			  const uint8_t *data, size_t len)
+/**
+ * fake_answer() - --dns=fake: turn the resolver's answer for a name into
+ * one made-up address, keeping the real ones for the gateway
+ *
+ * Return: length of the rewritten answer in @out, 0 to pass @a's as is
+ */
+static size_t fake_answer(struct flow_report *r, const struct dns_answer *a,
+			  const uint8_t *msg, size_t len,
+			  uint8_t *out, size_t cap)
+{
+	int family = a->query.qtype == 1 ? AF_INET : AF_INET6;
+	struct tg_endpoint fake;
+	uint32_t idx, ttl = 300;
+	bool have = false;
+	size_t i;
+
+	if (a->rcode || (a->query.qtype != 1 && a->query.qtype != 28) ||
+	    a->query.qclass != 1)
+		return 0;
+	for (i = 0; i < a->n_bindings; i++) {
+		if (a->bindings[i].addr.family == family) {
+			have = true;
+			ttl = MIN(ttl, a->bindings[i].ttl);
+		}
+	}
+	if (!have)
+		return 0;	/* no address of that kind: nothing to hide */
+	idx = dns_fake_assign(r->fake, a->query.name);
+	if (!idx)
+		return 0;
+	dns_fake_set_real(r->fake, idx, a);
+	dns_fake_address(idx, family, &fake);
+	return dns_build_fake_answer(msg, len, &fake, MAX(ttl, 1U), out, cap);
+}
+
+bool flow_report_datagram(void *ctx, const struct tg_flow_info *fi,
+			  const uint8_t *data, size_t len,
+			  uint8_t *reply, size_t *reply_len)
 {
 	struct flow_report *r = ctx;
+	size_t cap = *reply_len;
 	struct dns_answer *a;
 
+	*reply_len = 0;
 	if (fi->proto != IPPROTO_UDP || fi->upstream.port != 53 || !r->names)
-		return;
+		return true;
 	a = malloc(sizeof(*a));		/* ~20 KiB: not on the stack */
 	if (!a)
-		return;
-	if (!dns_parse_answer(data, len, a))
+		return true;
+	if (!dns_parse_answer(data, len, a)) {
 		dns_names_learn(r->names, a, now_ms());
+		if (r->fake && fi->resolver)
+			*reply_len = fake_answer(r, a, data, len, reply, cap);
+	}
 	free(a);
+	return !*reply_len;
 }
 
 bool flow_report_datagram_out(void *ctx, const struct tg_flow_info *fi,
@@ -261,6 +465,7 @@ bool flow_report_datagram_out(void *ctx, const struct tg_flow_info *fi,
 			      uint8_t *reply, size_t *reply_len)
 {
 	struct flow_report *r = ctx;
+	struct flow_note *note = fi->tag;
 	struct flow_record rec;
 	struct dns_query q;
 	size_t cap = *reply_len;
@@ -268,8 +473,11 @@ bool flow_report_datagram_out(void *ctx, const struct tg_flow_info *fi,
 
 	*reply_len = 0;
 	if (fi->proto != IPPROTO_UDP || fi->upstream.port != 53 ||
-	    dns_parse_query(data, len, &q) ||
-	    policy_name_may_be_allowed(r->policy, q.name))
+	    dns_parse_query(data, len, &q))
+		return true;
+	if (note && fi->resolver && !note->host[0])
+		note_host(note, q.name, "dns");	/* the session's first name */
+	if (policy_name_may_be_allowed(r->policy, q.name))
 		return true;
 
 	/* A name no rule could let through: nothing about it leaves. */
@@ -310,4 +518,6 @@ void flow_report_finish(struct flow_report *r, FILE *out)
 	}
 	dns_names_free(r->names);
 	r->names = NULL;
+	dns_fake_free(r->fake);
+	r->fake = NULL;
 }

@@ -30,6 +30,7 @@ enum {
 	OPT_FAIL_ON_DENY,
 	OPT_LOG,
 	OPT_SUMMARY,
+	OPT_DNS,
 };
 
 static const char usage_text[] =
@@ -54,6 +55,14 @@ static const char usage_text[] =
 "  [IPv6] or [IPv6/len], a hostname, *.domain, *, loopback (the sandbox's\n"
 "  own loopback and addresses) or host (the host's loopback); PORTS is N,\n"
 "  N-M or * (default). Example: --allow tcp:198.51.100.0/24:443\n"
+"\n"
+"Names:\n"
+"      --dns MODE         how the sandbox's DNS is served: forward (default:\n"
+"                         queries to resolv.conf's nameservers go to the\n"
+"                         host's resolver, answers teach which name each\n"
+"                         address stands for), fake (each name gets a\n"
+"                         made-up address of its own, so every flow carries\n"
+"                         its exact name) or off (DNS is ordinary traffic)\n"
 "\n"
 "Reports:\n"
 "      --log FILE         one JSON line per flow (FILE - : stderr)\n"
@@ -125,6 +134,7 @@ static const struct option long_options[] = {
 	{ "fail-on-deny",	no_argument,	   NULL, OPT_FAIL_ON_DENY },
 	{ "log",		required_argument, NULL, OPT_LOG },
 	{ "summary",		no_argument,	   NULL, OPT_SUMMARY },
+	{ "dns",		required_argument, NULL, OPT_DNS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -220,6 +230,19 @@ enum options_result options_parse(struct options *o, int argc, char **argv,
 			break;
 		case OPT_SUMMARY:
 			o->summary = true;
+			break;
+		case OPT_DNS:
+			if (!strcmp(optarg, "forward")) {
+				o->dns = OPTIONS_DNS_FORWARD;
+			} else if (!strcmp(optarg, "fake")) {
+				o->dns = OPTIONS_DNS_FAKE;
+			} else if (!strcmp(optarg, "off")) {
+				o->dns = OPTIONS_DNS_OFF;
+			} else {
+				snprintf(err, errlen, "--dns: '%s': expected forward, fake or off",
+					 optarg);
+				return OPTIONS_ERROR;
+			}
 			break;
 		case 'v':
 			o->verbosity = o->verbosity < 0 ? 1 : o->verbosity + 1;

@@ -11,6 +11,23 @@
 #include "policy/policy.h"
 
 /**
+ * enum options_dns - --dns MODE
+ * @OPTIONS_DNS_FORWARD: "forward" (default): queries to the nameservers of
+ *			resolv.conf are answered by the host's resolver through
+ *			the gateway; names are learned from the real answers
+ * @OPTIONS_DNS_FAKE:	"fake": each name is answered with an address of its
+ *			own from 198.18.0.0/15 or fdff:7467::/64 (a flow to it
+ *			carries its exact name); the gateway connects to the
+ *			real address
+ * @OPTIONS_DNS_OFF:	"off": DNS is ordinary UDP/TCP, subject to the rules
+ */
+enum options_dns {
+	OPTIONS_DNS_FORWARD,
+	OPTIONS_DNS_FAKE,
+	OPTIONS_DNS_OFF,
+};
+
+/**
  * struct options - what the command line asked for
  * @mtu:		TUN MTU (--mtu)
  * @max_flows:		flow table size (--max-flows)
@@ -24,6 +41,7 @@
  *			denied (or would have been)
  * @summary:		--summary: per-destination table at exit
  * @log_path:		--log FILE ("-": stderr), or NULL
+ * @dns:		--dns: how the sandbox's resolver is served
  * @command:		the program and its arguments (NULL-terminated,
  *			pointing into the argv given to options_parse())
  */
@@ -38,6 +56,7 @@ struct options {
 	bool fail_on_deny;
 	bool summary;
 	const char *log_path;
+	enum options_dns dns;
 	char **command;
 };
 

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "cmd/flow_report.h"
+#include "cmd/resolv_conf.h"
 #include "cmd/options.h"
 #include "netns/netns.h"
 #include "stack/stack.h"
@@ -154,12 +155,17 @@ static void setup_stack(struct run *r, const struct options *o,
 		.udp_idle_ms = o->udp_timeout_s * 1000,
 		.drain_ms = o->drain_s * 1000,
 		.verdict = flow_report_verdict,
+		.peek = flow_report_peek,
 		.flow_end = flow_report_end,
 		.datagram_in = flow_report_datagram,
 		.datagram_out = flow_report_datagram_out,
 		.cb_ctx = &r->report,
 	};
 
+	/* The sandbox reads the host's resolv.conf: serve what it names. */
+	if (o->dns != OPTIONS_DNS_OFF)
+		sc.n_resolvers = (unsigned int)resolv_conf_read(
+			RESOLV_CONF_PATH, sc.resolvers, TG_RESOLVERS_MAX);
 	r->stack = tg_stack_new(&sc);
 	if (!r->stack)
 		die("starting the gateway: %m");

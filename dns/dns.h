@@ -157,4 +157,84 @@ size_t dns_names_lookup(const struct dns_names *t,
  */
 void dns_names_free(struct dns_names *t);
 
+/* --- Made-up addresses (--dns=fake), dns_fake.c ----------------------------- */
+
+/**
+ * struct dns_fake - names and the made-up addresses that stand for them
+ */
+struct dns_fake;
+
+/* Names with a made-up address at a time; the oldest gives its up next */
+#define DNS_FAKE_MAX		65536
+
+/**
+ * dns_fake_new() - an empty table
+ * @max:	names at most, 1 .. 131070
+ *
+ * Return: the table, or NULL
+ */
+struct dns_fake *dns_fake_new(uint32_t max);
+
+/**
+ * dns_fake_free() - free the table (NULL is fine)
+ */
+void dns_fake_free(struct dns_fake *t);
+
+/**
+ * dns_fake_assign() - the index of @name's made-up address, new if needed
+ * @t:		table
+ * @name:	lower-case hostname
+ *
+ * Return: index 1..max, or 0 if out of memory
+ */
+uint32_t dns_fake_assign(struct dns_fake *t, const char *name);
+
+/**
+ * dns_fake_set_real() - keep the first real IPv4 and IPv6 address an
+ * answer gives (for the gateway to connect to)
+ */
+void dns_fake_set_real(struct dns_fake *t, uint32_t idx,
+		       const struct dns_answer *a);
+
+/**
+ * dns_fake_address() - the made-up address of index @idx
+ * @family:	AF_INET (198.18.0.0/15) or AF_INET6 (fdff:7467::/96)
+ * @ep:		output (port 0)
+ */
+void dns_fake_address(uint32_t idx, int family, struct tg_endpoint *ep);
+
+/**
+ * dns_fake_in_range() - does @addr lie in the made-up ranges?
+ */
+bool dns_fake_in_range(const struct tg_endpoint *addr);
+
+/**
+ * dns_fake_lookup() - the name a made-up address stands for
+ * @t:		table
+ * @addr:	destination (port kept in @real)
+ * @real:	the real address of the same family and @addr's port, or
+ *		family 0 if the host's resolver gave none
+ *
+ * Return: the name (valid until the next assign), or NULL
+ */
+const char *dns_fake_lookup(const struct dns_fake *t,
+			    const struct tg_endpoint *addr,
+			    struct tg_endpoint *real);
+
+/**
+ * dns_build_fake_answer() - rewrite a resolver's answer to say: the
+ * question's name has @fake, and nothing else (no CNAME chain)
+ * @resp:	the resolver's response
+ * @len:	its length
+ * @fake:	the made-up address (A or AAAA by its family)
+ * @ttl:	TTL of the record
+ * @out:	output buffer
+ * @cap:	its size
+ *
+ * Return: length written, or 0 if @resp cannot be rewritten
+ */
+size_t dns_build_fake_answer(const uint8_t *resp, size_t len,
+			     const struct tg_endpoint *fake, uint32_t ttl,
+			     uint8_t *out, size_t cap);
+
 #endif /* TUNGATE_DNS_H */

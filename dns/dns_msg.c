@@ -24,14 +24,20 @@
  * smallest along the chain up to its owner; TTLs with the top bit set
  * count as 0 (RFC 2181, 8).
  *
- * Record data is as ldns reads it: an A record shorter than 4 bytes makes
- * the message unreadable, but ldns takes the first 4 bytes of a longer one
- * (16 for AAAA) and skips the rest, so such a record still gives its
- * address.
+ * Record data is as ldns reads it for the record's type, and it must fill
+ * the record's RDLENGTH exactly. ldns alone does not check that: it reads
+ * an A record's 4 bytes whatever RDLENGTH says and goes on from there, so
+ * an A record of 5 bytes would give its address when it comes last and
+ * make the next record unreadable otherwise, and a CNAME target may run
+ * past its RDLENGTH. Every record is therefore first read on its own
+ * (dns_wire_records()), and one that does not fill its RDLENGTH makes the
+ * message unreadable, wherever it stands: an A record must have 4 bytes,
+ * an AAAA record 16 (an empty one, RDLENGTH 0, is read as a record with
+ * no data and gives no address). Bytes after the last record are ignored.
  *
- * A truncated response (TC) whose section counts promise more than it
- * holds is cut, with ldns, after its last whole record, and what is there
- * is parsed.
+ * A truncated response (TC) whose records end early, cut or unreadable,
+ * is cut after its last whole record, and what is there is parsed.
+ * Without TC, such a message is unreadable.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -115,7 +121,7 @@ static int dns_rdf_name(const ldns_rdf *rdf, char *out)
 
 	if (!strcmp(text, ".")) {
 		ret = 0;
-	} else if (strlen(text) < DNS_TEXT_MAX - 1) {
+	} else if (strlen(text) < DNS_TEXT_MAX) {
 		char buf[DNS_TEXT_MAX];
 
 		strcpy(buf, text);
@@ -140,20 +146,59 @@ static uint32_t dns_ttl(const ldns_rr *rr)
 }
 
 /**
- * dns_wire_prefix() - how many whole records each section really holds
+ * dns_wire_rr() - read one record of section @sect at *@pos, with ldns
+ * @msg:	message
+ * @len:	its length
+ * @pos:	offset of the record; moved past it if it is whole
+ * @sect:	its section
+ *
+ * A record outside the question section must end where its RDLENGTH
+ * says.
+ * Return: true if the record is whole and readable
+ */
+static bool dns_wire_rr(const uint8_t *msg, size_t len, size_t *pos,
+			ldns_pkt_section sect)
+{
+	size_t p = *pos, end = 0;
+	ldns_rdf *owner = NULL;
+	ldns_rr *rr = NULL;
+	bool ok;
+
+	if (sect != LDNS_SECTION_QUESTION) {
+		/* Owner, then type, class, TTL (8 bytes) and RDLENGTH */
+		if (ldns_wire2dname(&owner, msg, len, &p) != LDNS_STATUS_OK)
+			return false;
+		ldns_rdf_deep_free(owner);
+		if (p > len || len - p < 10)
+			return false;
+		end = p + 10 + ldns_read_uint16(msg + p + 8);
+		p = *pos;
+	}
+	ok = ldns_wire2rr(&rr, msg, len, &p, sect) == LDNS_STATUS_OK &&
+	     (sect == LDNS_SECTION_QUESTION || p == end);
+	ldns_rr_free(rr);
+	if (ok)
+		*pos = p;
+	return ok;
+}
+
+/**
+ * dns_wire_records() - how many whole records each section really holds
  * @msg:	message, at least a header
  * @len:	its length
- * @count:	output: records per section, in section order
+ * @count:	output: records per section, in section order, up to the
+ *		first that is cut or unreadable
  *
  * Return: the length of the whole records, header included
  */
-static size_t dns_wire_prefix(const uint8_t *msg, size_t len, uint16_t count[4])
+static size_t dns_wire_records(const uint8_t *msg, size_t len,
+			       uint16_t count[4])
 {
 	static const ldns_pkt_section sect[4] = {
 		LDNS_SECTION_QUESTION, LDNS_SECTION_ANSWER,
 		LDNS_SECTION_AUTHORITY, LDNS_SECTION_ADDITIONAL,
 	};
-	size_t pos = LDNS_HEADER_SIZE, end = pos;
+	size_t pos = LDNS_HEADER_SIZE;
 	bool whole = true;
 	int s;
 
@@ -161,51 +206,18 @@ static size_t dns_wire_prefix(const uint8_t *msg, size_t len, uint16_t count[4])
 		uint16_t n = ldns_read_uint16(msg + LDNS_QDCOUNT_OFF + 2 * s);
 
 		for (count[s] = 0; whole && count[s] < n; count[s]++) {
-			ldns_rr *rr = NULL;
-
-			if (ldns_wire2rr(&rr, msg, len, &pos, sect[s]) !=
-			    LDNS_STATUS_OK) {
+			if (!dns_wire_rr(msg, len, &pos, sect[s])) {
 				whole = false;
 				break;
 			}
-			ldns_rr_free(rr);
-			end = pos;
 		}
 	}
-	return end;
+	return pos;
 }
 
 /**
- * dns_wire2pkt_truncated() - parse the whole records of a cut message
- * @pkt:	output
- * @msg:	message with TC set, at least a header
- * @len:	its length
- *
- * Return: ldns status
- */
-static ldns_status dns_wire2pkt_truncated(ldns_pkt **pkt, const uint8_t *msg,
-					  size_t len)
-{
-	uint16_t count[4];
-	ldns_status st;
-	uint8_t *copy;
-	size_t end;
-	int s;
-
-	end = dns_wire_prefix(msg, len, count);
-	copy = malloc(end);
-	if (!copy)
-		return LDNS_STATUS_MEM_ERR;
-	memcpy(copy, msg, end);
-	for (s = 0; s < 4; s++)
-		ldns_write_uint16(copy + LDNS_QDCOUNT_OFF + 2 * s, count[s]);
-	st = ldns_wire2pkt(pkt, copy, end);
-	free(copy);
-	return st;
-}
-
-/**
- * dns_wire2pkt() - ldns_wire2pkt(), and what a truncated response holds
+ * dns_wire2pkt() - parse a message whose records are all whole, or the
+ * whole records of a truncated response
  * @pkt:	output, to free with ldns_pkt_free()
  * @msg:	message
  * @len:	its length
@@ -214,14 +226,36 @@ static ldns_status dns_wire2pkt_truncated(ldns_pkt **pkt, const uint8_t *msg,
  */
 static int dns_wire2pkt(ldns_pkt **pkt, const uint8_t *msg, size_t len)
 {
+	uint16_t count[4];
+	ldns_status st;
+	uint8_t *copy;
+	size_t end;
+	int s;
+
 	*pkt = NULL;
 	if (!msg || len < LDNS_HEADER_SIZE)
 		return -EINVAL;
-	if (ldns_wire2pkt(pkt, msg, len) == LDNS_STATUS_OK)
-		return 0;
-	*pkt = NULL;
-	if (LDNS_QR_WIRE(msg) && LDNS_TC_WIRE(msg) &&
-	    dns_wire2pkt_truncated(pkt, msg, len) == LDNS_STATUS_OK)
+	end = dns_wire_records(msg, len, count);
+	for (s = 0; s < 4; s++) {
+		if (count[s] != ldns_read_uint16(msg + LDNS_QDCOUNT_OFF + 2 * s))
+			break;
+	}
+	if (s == 4) {
+		st = ldns_wire2pkt(pkt, msg, len);
+	} else {
+		if (!LDNS_QR_WIRE(msg) || !LDNS_TC_WIRE(msg))
+			return -EINVAL;
+		copy = malloc(end);
+		if (!copy)
+			return -EINVAL;
+		memcpy(copy, msg, end);
+		for (s = 0; s < 4; s++)
+			ldns_write_uint16(copy + LDNS_QDCOUNT_OFF + 2 * s,
+					  count[s]);
+		st = ldns_wire2pkt(pkt, copy, end);
+		free(copy);
+	}
+	if (st == LDNS_STATUS_OK)
 		return 0;
 	*pkt = NULL;
 	return -EINVAL;

@@ -12,6 +12,8 @@
  *
  *   {"ts":"2026-11-26T08:30:21.123Z","proto":"tcp","src":"10.12.0.2:41234",
  *    "dst":"203.0.113.9:443","host":null,"host_source":null,
+ *    ("dns_host":"a.example" only where an SNI or Host header named
+ *    another host than DNS had for the address),
  *    "scope":"external",
  *    "verdict":"deny","rule":"deny *","bytes_out":0,"bytes_in":0,
  *    "duration_ms":0,"end":"denied"}
@@ -210,6 +212,7 @@ static struct json_object *record_json(const struct flow_record *rec)
 	    add_string(obj, "dst", dst) ||
 	    add_string(obj, "host", rec->host) ||
 	    add_string(obj, "host_source", rec->host ? rec->host_source : NULL) ||
+	    (rec->dns_host && add_string(obj, "dns_host", rec->dns_host)) ||
 	    add_string(obj, "scope", policy_scope_name(rec->scope)) ||
 	    add_string(obj, "verdict", flow_verdict_name(rec->verdict)) ||
 	    add_string(obj, "rule", rec->rule ? rec->rule : "default") ||

@@ -261,8 +261,11 @@ bool policy_rule_matches(const struct policy_rule *r,
 
 /**
  * policy_name_matches() - does @name match a NAME or WILDCARD rule's name
- * @pattern:	rule name (lower-case); @wildcard true for "*.pattern"
- * @name:	candidate (any case, trailing dot allowed)
+ * @pattern:	rule name (lower-case, no trailing dot); @wildcard true for
+ *		"*.pattern": names below it at any depth, not pattern itself
+ * @name:	candidate (any case, one trailing dot allowed); IDNs only in
+ *		their ASCII (xn--) form, as DNS carries them. A name with an
+ *		empty label, or longer than 253 characters, matches nothing.
  */
 bool policy_name_matches(const char *pattern, bool wildcard, const char *name);
 
@@ -285,7 +288,13 @@ enum flow_verdict {
  * @dst:	destination
  * @host:	hostname the verdict used, or NULL
  * @host_source: where @host came from: "dns" (an answer the gateway
- *		relayed); later "fake", "sni", "http"; NULL without @host
+ *		relayed), "fake" (--dns=fake: the made-up address stands for
+ *		exactly one name), "sni" (the TLS ClientHello's server name)
+ *		or "http" (the HTTP/1 Host header); NULL without @host
+ * @dns_host:	when @host came from the program's first bytes ("sni",
+ *		"http") and DNS had taught other names for the address: the
+ *		most recent of them (the mismatch is recorded; the verdict
+ *		used @host); else NULL
  * @scope:	where @dst lies
  * @verdict:	allow, deny, would_deny
  * @rule:	rule text, or NULL for the default
@@ -301,6 +310,7 @@ struct flow_record {
 	struct tg_endpoint dst;
 	const char *host;
 	const char *host_source;
+	const char *dns_host;
 	enum policy_scope scope;
 	enum flow_verdict verdict;
 	const char *rule;
@@ -329,7 +339,8 @@ struct flow_log *flow_log_open(const char *path, char *err, size_t errlen);
  * flow_log_write() - write one record as a JSON line (json-c) and flush it
  *
  * Fields: ts (RFC 3339 UTC with milliseconds), proto, src, dst ("ip:port",
- * "[ip]:port"), host (string or null), host_source (string or null), scope, verdict, rule (text, or
+ * "[ip]:port"), host (string or null), host_source (string or null),
+ * dns_host (string, only when it differs from host), scope, verdict, rule (text, or
  * "default"), bytes_out, bytes_in, duration_ms, end.
  * Return: 0, or -errno
  */

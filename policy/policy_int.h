@@ -73,8 +73,8 @@ void keymap_free(struct keymap *m, void (*free_val)(void *));
  * @name:	any case, one trailing dot allowed
  * @buf:	output, POLICY_NAME_MAX + 1 bytes: lower case, no trailing dot
  *
- * Return: its length, or -1 if it is empty or longer than POLICY_NAME_MAX
- * (such a name matches no rule)
+ * Return: its length, or -1 if it is empty, longer than POLICY_NAME_MAX
+ * or has an empty label ("a..b", ".a"): such a name matches no rule
  */
 int policy_name_normalize(const char *name, char buf[POLICY_NAME_MAX + 1]);
 

@@ -148,7 +148,12 @@ struct policy_index {
  * @name:	any case, one trailing dot allowed
  * @buf:	output: lower case, no trailing dot
  *
- * Return: its length, or -1 if empty or longer than POLICY_NAME_MAX
+ * A name with an empty label (".a", "a..b", "a.." after the one dot is
+ * taken off) is no hostname: "*.example.com" must not take "a..example.com"
+ * for a name below example.com.
+ *
+ * Return: its length, or -1 if empty, longer than POLICY_NAME_MAX, or with
+ * an empty label
  */
 int policy_name_normalize(const char *name, char buf[POLICY_NAME_MAX + 1])
 {
@@ -158,8 +163,11 @@ int policy_name_normalize(const char *name, char buf[POLICY_NAME_MAX + 1])
 		len--;
 	if (!len || len > POLICY_NAME_MAX)
 		return -1;
-	for (i = 0; i < len; i++)
+	for (i = 0; i < len; i++) {
+		if (name[i] == '.' && (!i || name[i - 1] == '.' || i == len - 1))
+			return -1;
 		buf[i] = (char)tolower((unsigned char)name[i]);
+	}
 	buf[len] = '\0';
 	return (int)len;
 }
@@ -859,10 +867,13 @@ void policy_index_free(struct policy *p)
 }
 
 /**
- * policy_decide() - first matching rule, else the default
+ * policy_name_may_be_allowed() - could a flow to an address of @name ever
+ * be allowed?
  * @p:		policy
- * @q:		the flow
- * @v:		output
+ * @name:	a DNS query name; matched as policy_name_matches() does
+ *
+ * Return: true if the default allows, or an allow rule that is not about
+ * names covers more than port 53, or an allow rule's name matches @name
  */
 bool policy_name_may_be_allowed(const struct policy *p, const char *name)
 {
@@ -889,6 +900,12 @@ bool policy_name_may_be_allowed(const struct policy *p, const char *name)
 	return false;
 }
 
+/**
+ * policy_decide() - first matching rule, else the default
+ * @p:		policy
+ * @q:		the flow
+ * @v:		output
+ */
 void policy_decide(const struct policy *p, const struct policy_query *q,
 		   struct policy_verdict *v)
 {

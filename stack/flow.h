@@ -31,6 +31,10 @@ struct pbuf;
  * @FLOW_TCP_CONNECTING: SYN held; upstream connect() in progress
  * @FLOW_TCP_HANDSHAKE:	upstream connected; SYN given to lwIP, waiting for
  *			the handshake inside to complete
+ * @FLOW_TCP_PEEK:	admitted for peeking: handshake inside done or under
+ *			way, no upstream yet; collecting the first bytes
+ * @FLOW_TCP_PEEK_CONNECTING: decided on its first bytes; upstream connect()
+ *			in progress (the program is connected already)
  * @FLOW_TCP_RELAY:	both ends connected; relaying
  * @FLOW_UDP:		a UDP session
  * @FLOW_REFLECT_TCP:	a TCP connection within the sandbox's loopback,
@@ -41,6 +45,8 @@ enum flow_state {
 	FLOW_FREE = 0,
 	FLOW_TCP_CONNECTING,
 	FLOW_TCP_HANDSHAKE,
+	FLOW_TCP_PEEK,
+	FLOW_TCP_PEEK_CONNECTING,
 	FLOW_TCP_RELAY,
 	FLOW_UDP,
 	FLOW_REFLECT_TCP,
@@ -103,6 +109,28 @@ struct flow_reflect {
 	uint32_t fin_seq[2];
 };
 
+/* Queries in flight per resolver session the gateway answers SERVFAIL for
+ * if the host's resolver fails or stays silent; more are sent, untracked */
+#define FLOW_DNS_PENDING	8
+/* Room for a SERVFAIL answer: header, one question (name <= 255) */
+#define FLOW_DNS_ANSWER_MAX	288
+
+/**
+ * struct flow_dns - a resolver session's queries in flight
+ * @n:		slots in use
+ * @id:		per slot, the query's message id
+ * @deadline:	per slot, monotonic ms after which it gets SERVFAIL
+ * @len:	per slot, length of @servfail
+ * @servfail:	per slot, the SERVFAIL answer, built when the query left
+ */
+struct flow_dns {
+	unsigned int n;
+	uint16_t id[FLOW_DNS_PENDING];
+	uint64_t deadline[FLOW_DNS_PENDING];
+	uint16_t len[FLOW_DNS_PENDING];
+	uint8_t servfail[FLOW_DNS_PENDING][FLOW_DNS_ANSWER_MAX];
+};
+
 /**
  * struct flow - one entry
  * @info:	what callbacks see: id, addresses, counters
@@ -118,6 +146,7 @@ struct flow_reflect {
  * @dirty:	on the service list (both survive the entry's reuse)
  * @tcp:	TCP state (FLOW_TCP_*)
  * @reflect:	loopback reflection state (FLOW_REFLECT_*)
+ * @dns:	a UDP resolver session's queries in flight (malloc), or NULL
  */
 struct flow {
 	struct tg_flow_info info;
@@ -133,6 +162,7 @@ struct flow {
 	bool dirty;
 	struct flow_tcp tcp;
 	struct flow_reflect reflect;
+	struct flow_dns *dns;
 };
 
 /**

@@ -60,6 +60,19 @@ enum tg_scope gateway_scope(const struct tg_stack_config *cfg,
 	return TG_SCOPE_EXTERNAL;
 }
 
+bool gateway_is_resolver(const struct tg_stack_config *cfg,
+			 const struct tg_endpoint *dst)
+{
+	unsigned int i;
+
+	for (i = 0; i < cfg->n_resolvers && i < TG_RESOLVERS_MAX; i++) {
+		if (dst->port == cfg->resolvers[i].port &&
+		    addr_is(dst, &cfg->resolvers[i]))
+			return true;
+	}
+	return false;
+}
+
 enum tg_scope gateway_classify(const struct tg_stack_config *cfg,
 			       const struct tg_endpoint *dst,
 			       struct tg_endpoint *upstream)
@@ -134,15 +147,23 @@ struct flow *gateway_admit(struct tg_stack *g, uint8_t proto,
 		.dst = *dst,
 		.start_ms = wall_ms(),
 	};
+	enum tg_verdict verdict = TG_VERDICT_ALLOW;
 	struct flow *f;
 
 	info.scope = gateway_classify(&g->cfg, dst, &info.upstream);
+	info.resolver = gateway_is_resolver(&g->cfg, dst);
 	if (g->draining) {
 		*end = TG_END_SHUTDOWN;
 		gateway_report_refused(g, &info, *end);
 		return NULL;
 	}
-	if (g->cfg.verdict && !g->cfg.verdict(g->cfg.cb_ctx, &info)) {
+	if (g->cfg.verdict)
+		verdict = g->cfg.verdict(g->cfg.cb_ctx, &info);
+	/* Peeking needs a stream to peek into, and someone to ask. */
+	if (verdict == TG_VERDICT_PEEK &&
+	    (proto != IPPROTO_TCP || !g->cfg.peek))
+		verdict = TG_VERDICT_DENY;
+	if (verdict == TG_VERDICT_DENY) {
 		g->stats.flows_denied++;
 		*end = TG_END_DENIED;
 		gateway_report_refused(g, &info, *end);
@@ -155,7 +176,10 @@ struct flow *gateway_admit(struct tg_stack *g, uint8_t proto,
 		gateway_report_refused(g, &info, *end);
 		return NULL;
 	}
+	if (verdict == TG_VERDICT_PEEK)
+		f->state = FLOW_TCP_PEEK;
 	f->info.scope = info.scope;
+	f->info.resolver = info.resolver;
 	f->info.upstream = info.upstream;
 	f->info.start_ms = info.start_ms;
 	f->info.tag = info.tag;
@@ -238,6 +262,8 @@ static void gateway_service(struct tg_stack *g)
 		f->dirty_next = 0;
 		switch (f->state) {
 		case FLOW_TCP_HANDSHAKE:
+		case FLOW_TCP_PEEK:
+		case FLOW_TCP_PEEK_CONNECTING:
 		case FLOW_TCP_RELAY:
 			tcp_relay_service(g, f);
 			break;
@@ -435,6 +461,8 @@ static void gateway_reset_all(struct tg_stack *g, bool tcp_open)
 			break;
 		case FLOW_TCP_CONNECTING:
 		case FLOW_TCP_HANDSHAKE:
+		case FLOW_TCP_PEEK:
+		case FLOW_TCP_PEEK_CONNECTING:
 			tcp_relay_shutdown(g, f);
 			break;
 		case FLOW_REFLECT_TCP:

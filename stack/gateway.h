@@ -110,6 +110,9 @@ struct tg_stack {
  * @state:	initial state
  * @end:	set to why, when NULL is returned
  *
+ * A TCP flow the verdict callback wants to peek into comes back in state
+ * FLOW_TCP_PEEK, whatever @state said.
+ *
  * Return: the new flow, or NULL when refused (table full, draining, denied;
  * the end callback has been told already)
  */
@@ -156,6 +159,16 @@ void gateway_set_deadline(struct tg_stack *g, struct flow *f, uint64_t ms);
  */
 enum tg_scope gateway_scope(const struct tg_stack_config *cfg,
 			    const struct tg_endpoint *dst);
+
+/**
+ * gateway_is_resolver() - is @dst (address and port) one of the resolvers?
+ * @cfg:	configuration
+ * @dst:	destination as the program asked
+ *
+ * Pure.
+ */
+bool gateway_is_resolver(const struct tg_stack_config *cfg,
+			 const struct tg_endpoint *dst);
 
 /**
  * gateway_classify() - scope of a destination, and where to relay it
@@ -296,6 +309,23 @@ void tcp_relay_shutdown(struct tg_stack *g, struct flow *f);
  * Return: 0, or -ENOMEM
  */
 int tcp_lwip_feed_syn(struct tg_stack *g, struct flow *f);
+
+/**
+ * tcp_lwip_feed_packet() - give a SYN to lwIP at once (a peeking flow:
+ * nothing to wait for upstream)
+ *
+ * Return: 0, or -ENOMEM
+ */
+int tcp_lwip_feed_packet(struct tg_stack *g, const struct flow *f,
+			 const uint8_t *pkt, size_t len);
+
+/**
+ * tcp_lwip_upload_copy() - copy the first @cap queued inside bytes
+ * (a peeking flow's first bytes, which stay queued)
+ *
+ * Return: bytes copied
+ */
+size_t tcp_lwip_upload_copy(const struct flow *f, uint8_t *out, size_t cap);
 
 /**
  * tcp_lwip_upload_iov() - describe queued inside data as an iovec

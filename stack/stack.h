@@ -69,6 +69,12 @@ enum tg_flow_end {
  * @start_ms:	wall-clock time the flow was admitted (ms since the epoch)
  * @duration_ms: lifetime so far (set when the flow ends)
  * @end:	why it ended (valid in the end callback)
+ * @resolver:	a DNS flow (port 53, UDP or TCP) to one of the resolvers in
+ *		struct tg_stack_config: always relayed, even when the address
+ *		is a loopback one inside (127.0.0.53), to the same address on
+ *		the host; a query the host never answers gets SERVFAIL
+ * @peeked:	the verdict was taken on the program's first bytes
+ *		(TG_VERDICT_PEEK)
  * @tag:	set by the verdict callback, handed back at the end
  */
 struct tg_flow_info {
@@ -83,19 +89,60 @@ struct tg_flow_info {
 	uint64_t start_ms;
 	uint64_t duration_ms;
 	enum tg_flow_end end;
+	bool resolver;
+	bool peeked;
 	void *tag;
 };
+
+/**
+ * enum tg_verdict - what the verdict callback says about a new flow
+ * @TG_VERDICT_DENY:	refuse it: RST (TCP) or ICMP administratively
+ *			prohibited (UDP), nothing is sent upstream
+ * @TG_VERDICT_ALLOW:	relay it
+ * @TG_VERDICT_PEEK:	TCP only (UDP: deny): complete the handshake inside
+ *			without connecting upstream, collect the program's
+ *			first bytes (up to TG_PEEK_MAX, for TG_PEEK_MS at
+ *			most) and ask the peek callback; its answer decides
+ */
+enum tg_verdict {
+	TG_VERDICT_DENY = 0,
+	TG_VERDICT_ALLOW = 1,
+	TG_VERDICT_PEEK = 2,
+};
+
+/* Bytes a peeking flow collects at most before the last peek call */
+#define TG_PEEK_MAX	16384
+/* How long a peeking flow waits for the program's first bytes */
+#define TG_PEEK_MS	3000
 
 /**
  * typedef tg_verdict_fn - decide whether a new flow may happen
  * @ctx:	the caller's context (struct tg_stack_config.cb_ctx)
  * @flow:	the flow; the callback may set @flow->tag
  *
- * Called once per flow, before anything is sent upstream. Return: true to
- * allow. A refused TCP flow gets a RST, a refused UDP flow an ICMP
- * administratively-prohibited error.
+ * Called once per flow, before anything is sent upstream. The callback may
+ * change @flow->upstream (to relay somewhere else than @flow->dst: the
+ * real address behind a made-up one, say). Return: the verdict.
  */
-typedef bool (*tg_verdict_fn)(void *ctx, struct tg_flow_info *flow);
+typedef enum tg_verdict (*tg_verdict_fn)(void *ctx, struct tg_flow_info *flow);
+
+/**
+ * typedef tg_peek_fn - decide a TCP flow on the program's first bytes
+ * @ctx:	the caller's context
+ * @flow:	the flow (TG_VERDICT_PEEK was its verdict); @flow->upstream
+ *		may still be changed
+ * @data:	the first bytes the program sent, from the start
+ * @len:	how many (grows from call to call)
+ * @final:	no more will come: TG_PEEK_MAX reached, TG_PEEK_MS passed,
+ *		or the program closed its side; TG_VERDICT_PEEK then means deny
+ *
+ * Called each time more bytes arrive, until it returns allow or deny.
+ * Allowed, the flow connects upstream and relays everything from the first
+ * byte; if upstream then fails, the program sees a reset.
+ */
+typedef enum tg_verdict (*tg_peek_fn)(void *ctx, struct tg_flow_info *flow,
+				      const uint8_t *data, size_t len,
+				      bool final);
 
 /**
  * typedef tg_flow_end_fn - a flow ended (also called for refused flows)
@@ -105,32 +152,30 @@ typedef bool (*tg_verdict_fn)(void *ctx, struct tg_flow_info *flow);
 typedef void (*tg_flow_end_fn)(void *ctx, const struct tg_flow_info *flow);
 
 /**
- * typedef tg_datagram_fn - a UDP datagram from upstream, about to be relayed
- * to the program (e.g. a DNS answer to learn names from)
- * @ctx:	the caller's context
- * @flow:	its flow
- * @data:	payload
- * @len:	its length
- */
-typedef void (*tg_datagram_fn)(void *ctx, const struct tg_flow_info *flow,
-			       const uint8_t *data, size_t len);
-
-/**
- * typedef tg_datagram_out_fn - a UDP datagram from the program, about to be
- * sent upstream (e.g. a DNS query to answer locally)
+ * typedef tg_datagram_fn - a UDP datagram about to be relayed: from the
+ * program to upstream (datagram_out: a DNS query to answer locally, say),
+ * or from upstream to the program (datagram_in: a DNS answer to learn
+ * names from, or to rewrite)
  * @ctx:	the caller's context
  * @flow:	its flow (already admitted)
  * @data:	payload
  * @len:	its length
- * @reply:	buffer for an answer to the program instead
- * @reply_len:	in: room in @reply; out: the answer's length (0: none)
+ * @reply:	buffer for what to send instead, always to the program
+ * @reply_len:	in: room in @reply; out: its length (0: nothing)
  *
- * Return: true to send the datagram upstream, false to drop it (and send
+ * Return: true to relay the datagram as it is, false to drop it (and send
  * @reply to the program if @reply_len was set)
  */
-typedef bool (*tg_datagram_out_fn)(void *ctx, const struct tg_flow_info *flow,
-				   const uint8_t *data, size_t len,
-				   uint8_t *reply, size_t *reply_len);
+typedef bool (*tg_datagram_fn)(void *ctx, const struct tg_flow_info *flow,
+			       const uint8_t *data, size_t len,
+			       uint8_t *reply, size_t *reply_len);
+
+/* Resolvers a sandbox's resolv.conf may name that the gateway serves */
+#define TG_RESOLVERS_MAX	8
+/* A resolver query unanswered this long gets SERVFAIL from the gateway
+ * (below the usual 5 s client timeout, so the program gets an answer
+ * instead of retrying into a black hole) */
+#define TG_RESOLVER_TIMEOUT_MS	4000
 
 /**
  * struct tg_stack_config - how to run the stack
@@ -148,7 +193,12 @@ typedef bool (*tg_datagram_out_fn)(void *ctx, const struct tg_flow_info *flow,
  * @max_flows:	size of the flow table (TCP and UDP together)
  * @udp_idle_ms: a UDP session with no datagram either way for this long ends
  * @drain_ms:	after tg_stack_drain(), how long open flows may take to end
+ * @resolvers:	the sandbox's DNS servers, as its resolv.conf names them
+ *		(port 53): flows to them are resolver flows (@resolver in
+ *		struct tg_flow_info)
+ * @n_resolvers: how many
  * @verdict:	admission callback (NULL: allow everything)
+ * @peek:	first-bytes callback for TG_VERDICT_PEEK (NULL: never peek)
  * @flow_end:	end-of-flow callback (may be NULL)
  * @datagram_in: called for each UDP datagram from upstream (may be NULL)
  * @datagram_out: called for each UDP datagram to upstream (may be NULL)
@@ -165,10 +215,13 @@ struct tg_stack_config {
 	unsigned int max_flows;
 	unsigned int udp_idle_ms;
 	unsigned int drain_ms;
+	struct tg_endpoint resolvers[TG_RESOLVERS_MAX];
+	unsigned int n_resolvers;
 	tg_verdict_fn verdict;
+	tg_peek_fn peek;
 	tg_flow_end_fn flow_end;
 	tg_datagram_fn datagram_in;
-	tg_datagram_out_fn datagram_out;
+	tg_datagram_fn datagram_out;
 	void *cb_ctx;
 };
 

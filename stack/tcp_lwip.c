@@ -104,14 +104,17 @@ static err_t tcp_lwip_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 	lwip_glue_endpoint(&src, &pcb->remote_ip, pcb->remote_port);
 	lwip_glue_endpoint(&dst, &pcb->local_ip, pcb->local_port);
 	f = flow_table_lookup(&g->flows, IP_PROTO_TCP, &src, &dst);
-	if (!f || f->state != FLOW_TCP_HANDSHAKE || f->tcp.pcb) {
+	if (!f || (f->state != FLOW_TCP_HANDSHAKE &&
+		   f->state != FLOW_TCP_PEEK) || f->tcp.pcb) {
 		/* A handshake that completed after its flow gave up. */
 		tcp_abort(pcb);
 		return ERR_ABRT;
 	}
 
 	f->tcp.pcb = pcb;
-	f->state = FLOW_TCP_RELAY;
+	/* A peeking flow stays so until its first bytes are judged. */
+	if (f->state == FLOW_TCP_HANDSHAKE)
+		f->state = FLOW_TCP_RELAY;
 	tcp_arg(pcb, f);
 	tcp_recv(pcb, tcp_lwip_recv);
 	tcp_sent(pcb, tcp_lwip_sent);
@@ -165,6 +168,14 @@ void tcp_lwip_close_listeners(void)
 	}
 }
 
+int tcp_lwip_feed_packet(struct tg_stack *g, const struct flow *f,
+			 const uint8_t *pkt, size_t len)
+{
+	int ret = tcp_lwip_listen_port(g, f->info.dst.port);
+
+	return ret ? ret : lwip_glue_input(pkt, len, &f->info.dst);
+}
+
 int tcp_lwip_feed_syn(struct tg_stack *g, struct flow *f)
 {
 	int ret;
@@ -177,6 +188,24 @@ int tcp_lwip_feed_syn(struct tg_stack *g, struct flow *f)
 	f->tcp.syn = NULL;
 	f->tcp.syn_len = 0;
 	return ret;
+}
+
+size_t tcp_lwip_upload_copy(const struct flow *f, uint8_t *out, size_t cap)
+{
+	const struct pbuf *q = f->tcp.upq_head;
+	uint32_t off = f->tcp.upq_off;
+	size_t n = 0;
+
+	for (; q && n < cap; q = q->next, off = 0) {
+		size_t take;
+
+		if (q->len <= off)
+			continue;
+		take = MIN((size_t)(q->len - off), cap - n);
+		memcpy(out + n, (const uint8_t *)q->payload + off, take);
+		n += take;
+	}
+	return n;
 }
 
 int tcp_lwip_upload_iov(const struct flow *f, struct iovec *iov, int max)

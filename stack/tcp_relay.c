@@ -10,7 +10,20 @@
  *                                                answers SYN-ACK
  *   handshake completes (accept)   -> RELAY      bytes flow both ways
  *
- * so a refused destination never looks "connected, then reset". While
+ * so a refused destination never looks "connected, then reset".
+ *
+ * A flow whose verdict depends on what the program says first (a TLS
+ * ClientHello's server name, an HTTP Host header) goes another way:
+ *
+ *   SYN --admit (peek)--> PEEK   SYN given to lwIP at once; the program
+ *                                connects; its first bytes are queued, not
+ *                                acknowledged, and shown to the peek callback
+ *     denied                    -> RST to the program
+ *     allowed       -> PEEK_CONNECTING   upstream connect() runs
+ *     upstream connects         -> RELAY  the queued bytes go first
+ *     upstream fails            -> RST to the program
+ *
+ * While
  * relaying, each direction ends on its own: the program's FIN becomes
  * shutdown(SHUT_WR) once every byte before it reached the host socket; the
  * host's end of file becomes a FIN once every byte reached lwIP. When both
@@ -157,19 +170,132 @@ static int tcp_relay_socket(const struct tg_endpoint *upstream)
 	return fd;
 }
 
+/**
+ * tcp_relay_start_connect() - open the host socket and start connect()
+ *
+ * Return: 1 connected already, 0 in progress, or -errno
+ */
+static int tcp_relay_start_connect(struct tg_stack *g, struct flow *f)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	int fd;
+
+	fd = tcp_relay_socket(&f->info.upstream);
+	if (fd < 0)
+		return fd;
+	f->fd = fd;
+	sl = tg_endpoint_to_sockaddr(&f->info.upstream, &ss);
+	if (!connect(fd, (struct sockaddr *)&ss, sl))
+		return 1;
+	if (errno != EINPROGRESS)
+		return -errno;
+	gateway_set_deadline(g, f, now_ms() + GATEWAY_CONNECT_MS);
+	if (gateway_flow_events(g, f, EPOLLOUT))
+		return -EIO;
+	return 0;
+}
+
+/**
+ * tcp_relay_peek_start() - a flow admitted for peeking: let lwIP answer
+ * the SYN now; the program's first bytes will decide
+ */
+static void tcp_relay_peek_start(struct tg_stack *g, struct flow *f,
+				 const uint8_t *pkt, size_t len)
+{
+	gateway_set_deadline(g, f, now_ms() + TG_PEEK_MS);
+	if (tcp_lwip_feed_packet(g, f, pkt, len))
+		tcp_relay_end(g, f, TG_END_ERROR, true);
+}
+
+/**
+ * tcp_relay_peek_connected() - upstream of a peeked flow is there: relay,
+ * the queued first bytes first
+ */
+static void tcp_relay_peek_connected(struct tg_stack *g, struct flow *f)
+{
+	f->state = FLOW_TCP_RELAY;
+	gateway_set_deadline(g, f, 0);
+	gateway_mark(g, f);
+}
+
+/**
+ * tcp_relay_peek_failed() - upstream of a peeked flow failed: the program
+ * is connected already, so all it can see is a reset
+ */
+static void tcp_relay_peek_failed(struct tg_stack *g, struct flow *f, int err)
+{
+	enum tg_flow_end end = TG_END_UNREACHABLE;
+
+	if (err == ECONNREFUSED || err == EACCES || err == EPERM)
+		end = TG_END_REFUSED;
+	else if (err == ETIMEDOUT)
+		end = TG_END_TIMEOUT;
+	debug("tcp flow %llu: upstream connect after peeking: %s",
+	      (unsigned long long)f->info.id, strerror(err));
+	tcp_relay_end(g, f, end, true);
+}
+
+/**
+ * tcp_relay_peek() - show the first bytes to the peek callback; act on it
+ * @g:		gateway
+ * @f:		flow in FLOW_TCP_PEEK
+ * @final:	no more time
+ */
+static void tcp_relay_peek(struct tg_stack *g, struct flow *f, bool final)
+{
+	enum tg_verdict v;
+	size_t n;
+	int ret;
+
+	if (f->tcp.lwip_gone) {
+		tcp_relay_end(g, f, TG_END_RESET, true);
+		return;
+	}
+	if (!f->tcp.pcb) {
+		/* The handshake inside never completed. */
+		if (final)
+			tcp_relay_end(g, f, TG_END_TIMEOUT, true);
+		return;
+	}
+	n = tcp_lwip_upload_copy(f, g->buf, TG_PEEK_MAX);
+	final = final || n >= TG_PEEK_MAX || f->tcp.in_fin;
+	if (!n && !final)
+		return;
+	v = g->cfg.peek(g->cfg.cb_ctx, &f->info, g->buf, n, final);
+	if (v == TG_VERDICT_PEEK && !final)
+		return;
+	f->info.peeked = true;
+	if (v != TG_VERDICT_ALLOW) {
+		g->stats.flows_denied++;
+		tcp_relay_end(g, f, TG_END_DENIED, true);
+		return;
+	}
+
+	f->state = FLOW_TCP_PEEK_CONNECTING;
+	gateway_set_deadline(g, f, 0);
+	ret = tcp_relay_start_connect(g, f);
+	if (ret < 0)
+		tcp_relay_peek_failed(g, f, -ret);
+	else if (ret > 0)
+		tcp_relay_peek_connected(g, f);
+}
+
 void tcp_relay_syn(struct tg_stack *g, const uint8_t *pkt, size_t len,
 		   const struct packet_info *pi)
 {
-	struct sockaddr_storage ss;
 	enum tg_flow_end end;
 	struct flow *f;
-	socklen_t sl;
-	int fd;
+	int ret;
 
 	f = gateway_admit(g, IPPROTO_TCP, &pi->src, &pi->dst,
 			  FLOW_TCP_CONNECTING, &end);
 	if (!f) {
 		tun_io_send_reply(g, pkt, len, pi, PACKET_UNREACH_ADMIN, true);
+		return;
+	}
+	if (f->state == FLOW_TCP_PEEK) {
+		tcp_relay_peek_start(g, f, pkt, len);
 		return;
 	}
 
@@ -182,25 +308,11 @@ void tcp_relay_syn(struct tg_stack *g, const uint8_t *pkt, size_t len,
 	memcpy(f->tcp.syn, pkt, len);
 	f->tcp.syn_len = (uint16_t)len;
 
-	fd = tcp_relay_socket(&f->info.upstream);
-	if (fd < 0) {
-		tcp_relay_connect_failed(g, f, -fd);
-		return;
-	}
-	f->fd = fd;
-
-	sl = tg_endpoint_to_sockaddr(&f->info.upstream, &ss);
-	if (!connect(fd, (struct sockaddr *)&ss, sl)) {
+	ret = tcp_relay_start_connect(g, f);
+	if (ret < 0)
+		tcp_relay_connect_failed(g, f, -ret);
+	else if (ret > 0)
 		tcp_relay_connected(g, f);
-		return;
-	}
-	if (errno != EINPROGRESS) {
-		tcp_relay_connect_failed(g, f, errno);
-		return;
-	}
-	gateway_set_deadline(g, f, now_ms() + GATEWAY_CONNECT_MS);
-	if (gateway_flow_events(g, f, EPOLLOUT))
-		tcp_relay_end(g, f, TG_END_ERROR, true);
 }
 
 /**
@@ -342,8 +454,19 @@ void tcp_relay_service(struct tg_stack *g, struct flow *f)
 {
 	int err;
 
-	if (f->state != FLOW_TCP_RELAY)
+	switch (f->state) {
+	case FLOW_TCP_PEEK:
+		tcp_relay_peek(g, f, false);
 		return;
+	case FLOW_TCP_PEEK_CONNECTING:
+		if (f->tcp.lwip_gone)
+			tcp_relay_end(g, f, TG_END_RESET, true);
+		return;
+	case FLOW_TCP_RELAY:
+		break;
+	default:
+		return;
+	}
 	if (f->deadline)
 		gateway_set_deadline(g, f, 0);	/* handshake done */
 	if (f->tcp.lwip_gone) {
@@ -405,6 +528,18 @@ void tcp_relay_event(struct tg_stack *g, struct flow *f, uint32_t events)
 		if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR))
 			tcp_relay_connected(g, f);
 		return;
+	case FLOW_TCP_PEEK_CONNECTING:
+		if (getsockopt(f->fd, SOL_SOCKET, SO_ERROR, &err, &sl))
+			err = errno;
+		if (err) {
+			tcp_relay_peek_failed(g, f, err);
+			return;
+		}
+		if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) {
+			gateway_flow_events(g, f, 0);
+			tcp_relay_peek_connected(g, f);
+		}
+		return;
 	case FLOW_TCP_RELAY:
 		tcp_relay_service(g, f);
 		return;
@@ -423,8 +558,13 @@ void tcp_relay_expire(struct tg_stack *g, struct flow *f)
 		tcp_relay_end(g, f, TG_END_TIMEOUT, true);
 		return;
 	case FLOW_TCP_HANDSHAKE:
-		/* The program never completed the handshake. */
+	case FLOW_TCP_PEEK_CONNECTING:
+		/* The program never completed the handshake, or upstream
+		 * never answered. */
 		tcp_relay_end(g, f, TG_END_TIMEOUT, true);
+		return;
+	case FLOW_TCP_PEEK:
+		tcp_relay_peek(g, f, true);
 		return;
 	default:
 		return;

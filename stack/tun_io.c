@@ -3,7 +3,8 @@
  *
  * Every packet is parsed here once (stack/packet.h) before lwIP sees it:
  *  - a packet to the sandbox's own loopback or addresses is reflected
- *    (loop_reflect.c);
+ *    (loop_reflect.c), unless it goes to a resolver the sandbox's
+ *    resolv.conf names (127.0.0.53:53, say): that one is relayed;
  *  - a TCP SYN for a flow not in the table is held back for admission
  *    (tcp_relay_syn()); a SYN retransmitted while upstream still connects
  *    is dropped;
@@ -85,7 +86,10 @@ static void tun_io_handle(struct tg_stack *g, const uint8_t *pkt, size_t len)
 	}
 	len = pi.ip_len;	/* trailing bytes are not part of the packet */
 
-	if (gateway_scope(&g->cfg, &pi.dst) == TG_SCOPE_LOOPBACK) {
+	/* A resolver on the sandbox's loopback (127.0.0.53) is the host's:
+	 * relayed like any other flow, not reflected. */
+	if (gateway_scope(&g->cfg, &pi.dst) == TG_SCOPE_LOOPBACK &&
+	    !(pi.has_l4 && gateway_is_resolver(&g->cfg, &pi.dst))) {
 		if (!loop_reflect_packet(g, pkt, len, &pi))
 			g->stats.tun_rx_dropped++;
 		return;

@@ -8,14 +8,22 @@
  * port unreachable, as if the program had talked to the host directly.
  * Datagrams the host socket cannot take right now are dropped, which is
  * what UDP would do on a congested link.
+ *
+ * A session with one of the sandbox's resolvers also remembers its queries
+ * in flight (struct flow_dns): when the host's resolver is unreachable,
+ * refuses, or does not answer within TG_RESOLVER_TIMEOUT_MS, the program
+ * gets SERVFAIL from the gateway, a DNS answer it understands at once,
+ * rather than an ICMP error or silence to time out on.
  */
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "dns/dns.h"
 #include "stack/gateway.h"
 
 /* Datagrams read per event: bounds one session's turn. */
@@ -97,8 +105,134 @@ static enum packet_unreach udp_relay_reason(int err)
 	}
 }
 
+/* --- Resolver sessions: SERVFAIL instead of silence ------------------------- */
+
+static uint16_t udp_dns_id(const uint8_t *msg)
+{
+	return (uint16_t)(msg[0] << 8 | msg[1]);
+}
+
+/**
+ * udp_dns_answer_slot() - answer the query in slot @i SERVFAIL, free it
+ */
+static void udp_dns_answer_slot(struct tg_stack *g, struct flow *f,
+				unsigned int i)
+{
+	struct flow_dns *d = f->dns;
+
+	udp_lwip_send(g, f, d->servfail[i], d->len[i]);
+	d->n--;
+	d->id[i] = d->id[d->n];
+	d->deadline[i] = d->deadline[d->n];
+	d->len[i] = d->len[d->n];
+	memcpy(d->servfail[i], d->servfail[d->n], d->len[d->n]);
+}
+
+/**
+ * udp_dns_fail_all() - the host's resolver failed: SERVFAIL for every
+ * query in flight
+ */
+static void udp_dns_fail_all(struct tg_stack *g, struct flow *f)
+{
+	while (f->dns->n)
+		udp_dns_answer_slot(g, f, f->dns->n - 1);
+}
+
+/**
+ * udp_dns_track() - a query is going to the host's resolver: remember how
+ * to answer it if that fails
+ */
+static void udp_dns_track(struct tg_stack *g, struct flow *f,
+			  const uint8_t *msg, size_t len)
+{
+	struct flow_dns *d = f->dns;
+	uint8_t answer[FLOW_DNS_ANSWER_MAX];
+	uint64_t deadline = now_ms() + TG_RESOLVER_TIMEOUT_MS;
+	unsigned int i;
+	size_t n;
+
+	n = dns_build_error(msg, len, 2, answer, sizeof(answer));
+	if (!n)
+		return;		/* not a query: nothing to answer */
+	for (i = 0; i < d->n; i++) {
+		if (d->id[i] == udp_dns_id(msg))
+			break;		/* a retry: restart its clock */
+	}
+	if (i == FLOW_DNS_PENDING)
+		return;
+	if (i == d->n)
+		d->n++;
+	d->id[i] = udp_dns_id(msg);
+	d->deadline[i] = deadline;
+	d->len[i] = (uint16_t)n;
+	memcpy(d->servfail[i], answer, n);
+	if (!f->deadline || deadline < f->deadline)
+		gateway_set_deadline(g, f, deadline);
+}
+
+/**
+ * udp_dns_answered() - an answer came from the host's resolver
+ */
+static void udp_dns_answered(struct flow *f, const uint8_t *msg, size_t len)
+{
+	struct flow_dns *d = f->dns;
+	unsigned int i;
+
+	if (len < 12)
+		return;
+	for (i = 0; i < d->n; i++) {
+		if (d->id[i] == udp_dns_id(msg)) {
+			d->n--;
+			d->id[i] = d->id[d->n];
+			d->deadline[i] = d->deadline[d->n];
+			d->len[i] = d->len[d->n];
+			memcpy(d->servfail[i], d->servfail[d->n], d->len[d->n]);
+			return;
+		}
+	}
+}
+
+/**
+ * udp_dns_expire() - SERVFAIL for queries past their deadline
+ *
+ * Return: the earliest deadline left, or UINT64_MAX
+ */
+static uint64_t udp_dns_expire(struct tg_stack *g, struct flow *f,
+			       uint64_t now)
+{
+	uint64_t next = UINT64_MAX;
+	unsigned int i = 0;
+
+	while (i < f->dns->n) {
+		if (f->dns->deadline[i] <= now) {
+			udp_dns_answer_slot(g, f, i);
+			continue;
+		}
+		next = MIN(next, f->dns->deadline[i]);
+		i++;
+	}
+	return next;
+}
+
+/**
+ * udp_relay_upstream_error() - the host socket reported @err: an ICMP
+ * error to the program, or SERVFAIL for a resolver session
+ */
+static void udp_relay_upstream_error(struct tg_stack *g, struct flow *f,
+				     int err)
+{
+	if (f->dns)
+		udp_dns_fail_all(g, f);
+	else
+		udp_relay_icmp(g, f, udp_relay_reason(err));
+}
+
+/* --- Sessions ---------------------------------------------------------------- */
+
 void udp_relay_close(struct tg_stack *g, struct flow *f, enum tg_flow_end end)
 {
+	free(f->dns);
+	f->dns = NULL;
 	if (f->fd >= 0) {
 		close(f->fd);
 		f->fd = -1;
@@ -130,6 +264,14 @@ static struct flow *udp_relay_open(struct tg_stack *g,
 		return NULL;
 	}
 
+	if (f->info.resolver) {
+		f->dns = calloc(1, sizeof(*f->dns));
+		if (!f->dns) {
+			udp_relay_icmp(g, f, PACKET_UNREACH_HOST);
+			udp_relay_close(g, f, TG_END_ERROR);
+			return NULL;
+		}
+	}
 	fd = socket(f->info.upstream.family,
 		    SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
@@ -140,9 +282,11 @@ static struct flow *udp_relay_open(struct tg_stack *g,
 	f->fd = fd;
 	sl = tg_endpoint_to_sockaddr(&f->info.upstream, &ss);
 	if (connect(fd, (struct sockaddr *)&ss, sl)) {
-		int err = errno;
-
-		udp_relay_icmp(g, f, udp_relay_reason(err));
+		f->last_ms = now_ms();
+		gateway_set_deadline(g, f, f->last_ms + g->cfg.udp_idle_ms);
+		if (f->dns)	/* its queries get SERVFAIL, for a while */
+			return f;
+		udp_relay_icmp(g, f, udp_relay_reason(errno));
 		udp_relay_close(g, f, TG_END_UNREACHABLE);
 		return NULL;
 	}
@@ -156,22 +300,27 @@ static struct flow *udp_relay_open(struct tg_stack *g,
 }
 
 /**
- * udp_relay_ask() - let the caller look at a datagram before it goes out
+ * udp_relay_ask() - let the caller look at a datagram before it is relayed
+ * @g:		gateway
+ * @f:		session
+ * @fn:		datagram_out or datagram_in
+ * @data:	the datagram
+ * @len:	its length
  *
- * Return: true to send it upstream; false if the caller kept it (its
- * answer, if any, has been sent to the program)
+ * Return: true to relay it; false if the caller kept it (its answer, if
+ * any, has been sent to the program)
  */
 static bool udp_relay_ask(struct tg_stack *g, struct flow *f,
-			  const uint8_t *data, size_t len)
+			  tg_datagram_fn fn, const uint8_t *data, size_t len)
 {
 	static uint8_t reply[4096];
 	size_t reply_len = sizeof(reply);
 
-	if (g->cfg.datagram_out(g->cfg.cb_ctx, &f->info, data, len, reply,
-				&reply_len))
+	if (!fn || fn(g->cfg.cb_ctx, &f->info, data, len, reply, &reply_len))
 		return true;
-	if (reply_len && reply_len <= sizeof(reply))
-		udp_lwip_send(g, f, reply, reply_len);
+	if (reply_len && reply_len <= sizeof(reply) &&
+	    !udp_lwip_send(g, f, reply, reply_len))
+		f->info.bytes_in += reply_len;
 	return false;
 }
 
@@ -189,18 +338,20 @@ void udp_relay_from_inside(struct tg_stack *g, const struct tg_endpoint *src,
 			return;
 	}
 	f->last_ms = now_ms();
-	if (g->cfg.datagram_out && !udp_relay_ask(g, f, data, len))
+	if (!udp_relay_ask(g, f, g->cfg.datagram_out, data, len))
 		return;
 
-	n = send(f->fd, data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (f->dns)
+		udp_dns_track(g, f, data, len);
+	n = f->fd < 0 ? -1 : send(f->fd, data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
 	if (n >= 0) {
 		f->info.bytes_out += len;
 		return;
 	}
 	/* An ICMP error for an earlier datagram surfaces here. */
-	if (errno == ECONNREFUSED || errno == ENETUNREACH ||
-	    errno == EHOSTUNREACH)
-		udp_relay_icmp(g, f, udp_relay_reason(errno));
+	if (f->fd < 0 || errno == ECONNREFUSED || errno == ENETUNREACH ||
+	    errno == EHOSTUNREACH || (f->dns && errno != EAGAIN))
+		udp_relay_upstream_error(g, f, f->fd < 0 ? ENETUNREACH : errno);
 }
 
 void udp_relay_event(struct tg_stack *g, struct flow *f, uint32_t events)
@@ -216,15 +367,16 @@ void udp_relay_event(struct tg_stack *g, struct flow *f, uint32_t events)
 				return;
 			if (errno == ECONNREFUSED || errno == ENETUNREACH ||
 			    errno == EHOSTUNREACH) {
-				udp_relay_icmp(g, f, udp_relay_reason(errno));
+				udp_relay_upstream_error(g, f, errno);
 				continue;
 			}
 			return;
 		}
 		f->last_ms = now_ms();
-		if (g->cfg.datagram_in)
-			g->cfg.datagram_in(g->cfg.cb_ctx, &f->info, g->buf,
-					   (size_t)n);
+		if (f->dns)
+			udp_dns_answered(f, g->buf, (size_t)n);
+		if (!udp_relay_ask(g, f, g->cfg.datagram_in, g->buf, (size_t)n))
+			continue;
 		if (!udp_lwip_send(g, f, g->buf, (size_t)n))
 			f->info.bytes_in += (uint64_t)n;
 	}
@@ -233,10 +385,13 @@ void udp_relay_event(struct tg_stack *g, struct flow *f, uint32_t events)
 void udp_relay_expire(struct tg_stack *g, struct flow *f)
 {
 	uint64_t idle_until = f->last_ms + g->cfg.udp_idle_ms;
+	uint64_t now = now_ms(), next = idle_until;
 
-	if (now_ms() >= idle_until) {
+	if (f->dns)
+		next = MIN(next, udp_dns_expire(g, f, now));
+	if (now >= idle_until) {
 		udp_relay_close(g, f, TG_END_CLOSED);
 		return;
 	}
-	gateway_set_deadline(g, f, idle_until);
+	gateway_set_deadline(g, f, next);
 }

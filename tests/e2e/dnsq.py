@@ -9,7 +9,7 @@ STEP, done in order, one line each on stdout:
     a:NAME  aaaa:NAME   one query (A or AAAA, RD set) over UDP to
                         SERVER:53 (default 198.51.100.2); the answer's
                         addresses are remembered for NAME
-    tcp:HOST:PORT       connect, then close
+    tcp:HOST:PORT       connect, one line echoed back (an echo server), close
     udp:HOST:PORT       one round trip to a UDP echo server
                         HOST is an address (IPv6 in brackets) or a NAME
                         resolved by an earlier step: the first address of
@@ -241,10 +241,20 @@ def step_flow(a, n, spec, proto, rest, known):
         fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
         try:
             if proto == "tcp":
+                # A round trip, not just connect(): a flow the gateway
+                # decides on its first bytes is connected, then reset.
                 with socket.socket(fam, socket.SOCK_STREAM) as s:
                     s.settimeout(a.timeout)
                     s.connect((addr, port))
-                res = "OK"
+                    msg = b"dnsq:%d:%d\n" % (os.getpid(), n)
+                    s.sendall(msg)
+                    got = b""
+                    while len(got) < len(msg):
+                        chunk = s.recv(len(msg) - len(got))
+                        if not chunk:
+                            break
+                        got += chunk
+                    res = "OK" if got == msg else "MISMATCH"
             else:
                 with socket.socket(fam, socket.SOCK_DGRAM) as s:
                     s.settimeout(a.timeout)

@@ -376,16 +376,26 @@ lab_up() {
 # at their defaults (a background job of a script has them ignored, and a
 # program inherits that). As "user": a private mount namespace gets its own
 # 0666 /dev/net/tun (the real one is 0600 and stays so), then nobody.
+#
+# With TG_RESOLV set to a file, that file is bind-mounted over
+# /etc/resolv.conf in the same private mount namespace, for tungate-run and
+# the sandbox alike: the test's own resolver, the machine's file untouched.
 # shellcheck disable=SC2054  # the commas are option values, not separators
 tg_prefix() {
+	local resolv=()
+	if [ -n "${TG_RESOLV:-}" ]; then
+		resolv=(unshare -m sh -c 'mount --bind "$0" /etc/resolv.conf && exec "$@"'
+			"$TG_RESOLV")
+	fi
 	if [ "$TG_AS" = user ]; then
-		TG_PREFIX=(unshare -m sh -c 'mount -t tmpfs -o mode=755,size=16k tg-devnet /dev/net &&
+		TG_PREFIX=("${resolv[@]}"
+			unshare -m sh -c 'mount -t tmpfs -o mode=755,size=16k tg-devnet /dev/net &&
 			mknod -m 666 /dev/net/tun c 10 200 && exec "$@"' tg-user
 			ip netns exec "$TG_LAB"
 			setpriv "--reuid=$NOBODY_UID" "--regid=$NOBODY_GID" --clear-groups
 			env --default-signal=INT,QUIT HOME="$TG_TMP" PATH="$USER_PATH")
 	else
-		TG_PREFIX=(ip netns exec "$TG_LAB" env --default-signal=INT,QUIT)
+		TG_PREFIX=("${resolv[@]}" ip netns exec "$TG_LAB" env --default-signal=INT,QUIT)
 	fi
 }
 

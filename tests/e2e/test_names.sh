@@ -108,9 +108,12 @@ denied_line() {
 #   a:/aaaa: STEP  ADDRS    resolved to exactly ADDRS (comma-separated)
 #                  DENY     failed at once (< 1 s) and a "denied" line names
 #                           udp SERVER:53
-#   tcp:/udp: STEP OK       it worked
+#   tcp:/udp: STEP OK       it worked (TCP: a line echoed back)
 #                  DENY     ECONNREFUSED (TCP), EHOSTUNREACH/EACCES (UDP) in
 #                           < 1 s, and a "denied" line names the destination
+#                  PEEKDENY (TCP) the same, but ECONNRESET: an address never
+#                           resolved, with a name rule for its port, is
+#                           decided on the first bytes (not a name here)
 #                  DENY@WHY   and its reason is exactly WHY
 #                  DENY~NAME  and its reason mentions NAME (a word of it)
 #   any STEP       WORD     result=WORD (NXDOMAIN, NOREPLY...)
@@ -152,8 +155,9 @@ dcase() {
 			else
 				fail "$name: $spec -> $want" "${p:-no output}; stderr: $(tr '\n' ' ' <"$err" | cut -c1-300)"
 			fi ;;
-		tcp:DENY*|udp:DENY*)
+		tcp:DENY*|udp:DENY*|tcp:PEEKDENY*)
 			local want_res=ECONNREFUSED
+			case $want in PEEKDENY*) want=${want#PEEK} want_res=ECONNRESET ;; esac
 			if [ "$kind" = udp ]; then
 				case $dst in \[*) want_res=EACCES ;; *) want_res=EHOSTUNREACH ;; esac
 			fi
@@ -188,7 +192,7 @@ A=allowed.test
 echo "  -- --allow $DNS --allow tcp:$A:$E --allow udp:$A:$UDP_PORT"
 rm -f "$L"
 dcase "$A" --allow "$DNS" --allow "tcp:$A:$E" --allow "udp:$A:$UDP_PORT" --log "$L" ++ \
-	"tcp:$FAR4:$E=DENY@default deny" \
+	"tcp:$FAR4:$E=PEEKDENY@default deny" \
 	"a:nosuch.test=NXDOMAIN" \
 	"a:$A=$FAR4" \
 	"tcp:$A:$E=OK" \
@@ -197,7 +201,7 @@ dcase "$A" --allow "$DNS" --allow "tcp:$A:$E" --allow "udp:$A:$UDP_PORT" --log "
 	"aaaa:$A=$FAR6" \
 	"tcp:$A:$E=OK" \
 	"a:other.test=NXDOMAIN" \
-	"tcp:$NEAR4:$E=DENY@default deny"
+	"tcp:$NEAR4:$E=PEEKDENY@default deny"
 check "log: the allowed TCP flow: host=$A, the name rule" logq "$L" proto=tcp \
 	"dst=$FAR4:$E" verdict=allow -- "host=$A" "rule=allow tcp:$A:$E" scope=external end=closed
 check "log: the same address before resolving: denied, host=null" logq "$L" proto=tcp \
@@ -220,12 +224,12 @@ rm -f "$L"
 # A query for alias.test is answered NXDOMAIN by the gateway when only
 # allowed.test has a rule (no rule could allow the name asked for).
 dcase "alias, rule for its target" --allow "$DNS" --allow "tcp:$A:$E" --log "$L" ++ \
-	"a:alias.test=NXDOMAIN" "tcp:$FAR4:$E=DENY@default deny"
+	"a:alias.test=NXDOMAIN" "tcp:$FAR4:$E=PEEKDENY@default deny"
 check "log: the query for alias.test: denied DNS" logq "$L" proto=udp verdict=deny \
 	host=alias.test -- end=denied
 rm -f "$L"
 dcase "rule for alias.test" --allow "$DNS" --allow "tcp:alias.test:$E" --log "$L" ++ \
-	"a:$A=NXDOMAIN" "tcp:$FAR4:$E=DENY@default deny" "a:alias.test=$FAR4" "tcp:alias.test:$E=OK"
+	"a:$A=NXDOMAIN" "tcp:$FAR4:$E=PEEKDENY@default deny" "a:alias.test=$FAR4" "tcp:alias.test:$E=OK"
 check "log: host=alias.test" logq "$L" proto=tcp "dst=$FAR4:$E" verdict=allow -- \
 	host=alias.test "rule=allow tcp:alias.test:$E"
 
@@ -233,7 +237,7 @@ echo "  -- *.wild.test"
 rm -f "$L"
 dcase "*.wild.test" --allow "$DNS" --allow "tcp:*.wild.test:$E" --log "$L" ++ \
 	"a:a.wild.test=$FAR4" "tcp:a.wild.test:$E=OK" \
-	"a:wild.test=NXDOMAIN" "tcp:$NEAR4:$E=DENY@default deny" \
+	"a:wild.test=NXDOMAIN" "tcp:$NEAR4:$E=PEEKDENY@default deny" \
 	"a:b.wild.test=NXDOMAIN"
 check "log: host=a.wild.test, the wildcard rule" logq "$L" proto=tcp "dst=$FAR4:$E" -- \
 	verdict=allow host=a.wild.test "rule=allow tcp:*.wild.test:$E"
@@ -249,11 +253,11 @@ echo "  -- only answers from port 53 teach"
 dcase "forged answers" --allow "$DNS" --allow "udp:$FAR4:$UDP_PORT" --allow "tcp:$A:$E" ++ \
 	"fake:$A=$FAR4@$FAR4:$UDP_PORT=OK" \
 	"fake:$A=$FAR4@$NEAR4:53=NOREPLY" \
-	"tcp:$FAR4:$E=DENY@default deny" \
+	"tcp:$FAR4:$E=PEEKDENY@default deny" \
 	"a:$A=$FAR4" "tcp:$A:$E=OK"
 
 echo "  -- DNS not allowed"
 dcase "no DNS rule" --allow "tcp:$A:$E" ++ \
-	"a:$A=DENY" "tcp:$FAR4:$E=DENY@default deny"
+	"a:$A=DENY" "tcp:$FAR4:$E=PEEKDENY@default deny"
 
 tg_finish

@@ -7,6 +7,31 @@
  * so the ASan build catches any read past the end. Replies built by
  * dns_build_error() are read back both with ldns and with the parser.
  * The table is driven with an injected clock (now_ms arguments).
+ *
+ * What the parser promises (dns_msg.c), and the tests below hold it to:
+ *   - Names: compression pointers are followed, to earlier names (and,
+ *     as ldns allows, later ones); a pointer loop (to itself, or two
+ *     pointers to each other), a pointer or a label running past the
+ *     end, and label types other than 00 make the message unreadable
+ *     (-EINVAL). A name is kept only if it is a hostname: lower-cased,
+ *     without the trailing dot, up to 253 characters; one that ldns must
+ *     escape (a '.', space, NUL or non-ASCII byte inside a label: an IDN
+ *     not in punycode) is refused, never matched.
+ *   - Length: a message cut anywhere (header, question, a record) is
+ *     -EINVAL, unless it is a response with TC set and its question is
+ *     whole: then it gives what its whole records say, and more of them
+ *     as the cut moves on.
+ *   - RDLENGTH: every record's data must fill it exactly, as ldns reads
+ *     the type: an A record of other than 4 bytes, an AAAA of other than
+ *     16, a CNAME whose target runs short of or past it, make the message
+ *     unreadable wherever the record stands (with TC: it is cut there).
+ *     An empty record (RDLENGTH 0) is read, and gives nothing.
+ *   - Chains: CNAME records are followed from the question name, names
+ *     compared case-insensitively, up to 8 names; a loop (to itself or
+ *     further back), a missing link, or a target that is no hostname ends
+ *     the walk. A binding's TTL is the smallest along the chain to its
+ *     owner. Records of other names, other types, and the authority and
+ *     additional sections are ignored.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -60,6 +85,14 @@ static void msg_u32(struct msg *m, uint32_t v)
 {
 	msg_u16(m, v >> 16);
 	msg_u16(m, v & 0xffff);
+}
+
+static void msg_raw(struct msg *m, const void *bytes, size_t n)
+{
+	const uint8_t *b = bytes;
+
+	while (n--)
+		msg_u8(m, *b++);
 }
 
 static void msg_header(struct msg *m, uint16_t id, uint16_t flags,
@@ -177,6 +210,18 @@ static void assert_binding(const struct dns_binding *b, const char *addr,
 	assert_int_equal(b->ttl, ttl);
 }
 
+static size_t build_error_raw(const uint8_t *b, size_t len)
+{
+	uint8_t *copy = malloc(len ? len : 1), out[512];
+	size_t n;
+
+	assert_non_null(copy);
+	memcpy(copy, b, len);
+	n = dns_build_error(copy, len, 3, out, sizeof(out));
+	free(copy);
+	return n;
+}
+
 /* Answers */
 
 static void test_answer_a(void **state)
@@ -286,6 +331,97 @@ static void test_answer_cname_loop(void **state)
 	assert_binding(&a.bindings[0], "198.51.100.1", "b.test", 10);
 }
 
+static void test_answer_cname_loops(void **state)
+{
+	struct dns_answer a;
+	struct msg m;
+
+	(void)state;
+	/* To itself */
+	msg_header(&m, 1, F_QR, 1, 2, 0, 0);
+	msg_question(&m, "self.test", T_A);
+	msg_cname(&m, "self.test", 10, "SELF.test.");
+	msg_a(&m, "self.test", 100, "198.51.100.1");
+	assert_int_equal(parse_answer(m.b, m.len, &a), 0);
+	assert_int_equal(a.n_aliases, 1);
+	assert_int_equal(a.n_bindings, 1);
+	assert_binding(&a.bindings[0], "198.51.100.1", "self.test", 100);
+
+	/* Three names round, back to the second; the chain stops at c */
+	msg_header(&m, 1, F_QR, 1, 5, 0, 0);
+	msg_question(&m, "a.test", T_A);
+	msg_cname(&m, "c.test", 30, "b.test");
+	msg_cname(&m, "b.test", 20, "c.test");
+	msg_cname(&m, "a.test", 40, "b.test");
+	msg_a(&m, "c.test", 100, "198.51.100.3");
+	msg_a(&m, "a.test", 5, "198.51.100.4");
+	assert_int_equal(parse_answer(m.b, m.len, &a), 0);
+	assert_int_equal(a.n_aliases, 3);
+	assert_string_equal(a.aliases[2], "c.test");
+	assert_int_equal(a.n_bindings, 2);
+	assert_binding(&a.bindings[0], "198.51.100.3", "c.test", 20);
+	assert_binding(&a.bindings[1], "198.51.100.4", "a.test", 5);
+}
+
+static void test_answer_cname_missing_link(void **state)
+{
+	struct dns_answer a;
+	struct msg m;
+
+	(void)state;
+	/* a -> b, but the A record is for c: no binding */
+	msg_header(&m, 1, F_QR, 1, 3, 0, 0);
+	msg_question(&m, "a.test", T_A);
+	msg_cname(&m, "a.test", 10, "b.test");
+	msg_a(&m, "c.test", 100, "198.51.100.1");
+	msg_cname(&m, "c.test", 10, "a.test");
+	assert_int_equal(parse_answer(m.b, m.len, &a), 0);
+	assert_int_equal(a.n_aliases, 2);
+	assert_int_equal(a.n_bindings, 0);
+
+	/* A CNAME in the authority section is not a link */
+	msg_header(&m, 1, F_QR, 1, 1, 1, 0);
+	msg_question(&m, "a.test", T_A);
+	msg_a(&m, "b.test", 100, "198.51.100.1");
+	msg_cname(&m, "a.test", 10, "b.test");
+	assert_int_equal(parse_answer(m.b, m.len, &a), 0);
+	assert_int_equal(a.n_aliases, 1);
+	assert_int_equal(a.n_bindings, 0);
+}
+
+static void test_answer_cname_bad_target(void **state)
+{
+	static const uint8_t dotted[] = { 3, 'x', '.', 'y', 4, 't', 'e', 's',
+					  't', 0 };
+	struct dns_answer a;
+	struct msg m;
+
+	(void)state;
+	/* a -> "x.y" as one label: it would print as x\.y.test */
+	msg_header(&m, 1, F_QR, 1, 3, 0, 0);
+	msg_question(&m, "a.test", T_A);
+	msg_rr(&m, "a.test", T_CNAME, 60, dotted, sizeof(dotted));
+	msg_raw(&m, dotted, sizeof(dotted));
+	msg_u16(&m, T_A);
+	msg_u16(&m, C_IN);
+	msg_u32(&m, 60);
+	msg_u16(&m, 4);
+	msg_raw(&m, "\x0a\x00\x00\x01", 4);
+	msg_a(&m, "x.y.test", 60, "10.0.0.2");
+	assert_int_equal(parse_answer(m.b, m.len, &a), 0);
+	assert_int_equal(a.n_aliases, 1);
+	assert_int_equal(a.n_bindings, 0);
+
+	/* The same with a space */
+	msg_header(&m, 1, F_QR, 1, 2, 0, 0);
+	msg_question(&m, "a.test", T_A);
+	msg_cname(&m, "a.test", 60, "x y.test");
+	msg_a(&m, "x y.test", 60, "10.0.0.1");
+	assert_int_equal(parse_answer(m.b, m.len, &a), 0);
+	assert_int_equal(a.n_aliases, 1);
+	assert_int_equal(a.n_bindings, 0);
+}
+
 static void test_answer_chain_limit(void **state)
 {
 	struct dns_answer a;
@@ -370,6 +506,123 @@ static void test_answer_pointer_loop(void **state)
 	assert_int_equal(parse_answer(m, sizeof(m), &a), -EINVAL);
 }
 
+static void test_answer_pointer_past_end(void **state)
+{
+	uint8_t m[sizeof(compressed)];
+	struct dns_answer a;
+	struct dns_query q;
+	struct msg qm;
+
+	(void)state;
+	/* The answer's owner: one past the last byte, and far beyond */
+	memcpy(m, compressed, sizeof(m));
+	m[34] = sizeof(compressed);
+	assert_int_equal(parse_answer(m, sizeof(m), &a), -EINVAL);
+	m[33] = 0xff;
+	m[34] = 0xff;
+	assert_int_equal(parse_answer(m, sizeof(m), &a), -EINVAL);
+
+	/* The CNAME target's suffix; the second owner at the last byte */
+	memcpy(m, compressed, sizeof(m));
+	m[50] = 200;
+	assert_int_equal(parse_answer(m, sizeof(m), &a), -EINVAL);
+	memcpy(m, compressed, sizeof(m));
+	m[52] = sizeof(compressed) - 1;
+	assert_int_equal(parse_answer(m, sizeof(m), &a), -EINVAL);
+
+	/* The question name, in a query */
+	msg_header(&qm, 1, F_RD, 1, 0, 0, 0);
+	msg_raw(&qm, "\xc0\x20", 2);
+	msg_u16(&qm, T_A);
+	msg_u16(&qm, C_IN);
+	assert_int_equal(parse_query(qm.b, qm.len, &q), -EINVAL);
+	assert_int_equal(build_error_raw(qm.b, qm.len), 0);
+}
+
+static void test_answer_forward_pointer(void **state)
+{
+	struct dns_query q;
+	struct msg m;
+
+	(void)state;
+	/* ldns follows a pointer to a later name, as resolvers do */
+	msg_header(&m, 1, 0, 1, 0, 0, 0);
+	msg_raw(&m, "\xc0\x12", 2);
+	msg_u16(&m, T_A);
+	msg_u16(&m, C_IN);
+	msg_name(&m, "later.example");
+	assert_int_equal(parse_query(m.b, m.len, &q), 0);
+	assert_string_equal(q.name, "later.example");
+}
+
+static void test_answer_label_past_end(void **state)
+{
+	uint8_t m[sizeof(compressed)];
+	struct dns_answer a;
+	struct dns_query q;
+	struct msg qm;
+	size_t i;
+
+	(void)state;
+	/* The question's first label, past the end of the message */
+	memcpy(m, compressed, sizeof(m));
+	m[12] = 63;
+	assert_int_equal(parse_answer(m, sizeof(m), &a), -EINVAL);
+
+	/* The CNAME target's label: past the end, and past its RDLENGTH */
+	memcpy(m, compressed, sizeof(m));
+	m[45] = 40;
+	assert_int_equal(parse_answer(m, sizeof(m), &a), -EINVAL);
+	memcpy(m, compressed, sizeof(m));
+	m[45] = 10;
+	assert_int_equal(parse_answer(m, sizeof(m), &a), -EINVAL);
+
+	/* A query whose last label runs past the end */
+	msg_header(&qm, 1, F_RD, 1, 0, 0, 0);
+	msg_name(&qm, "a.example");
+	msg_u16(&qm, T_A);
+	msg_u16(&qm, C_IN);
+	qm.b[14] = 20;
+	assert_int_equal(parse_query(qm.b, qm.len, &q), -EINVAL);
+	qm.b[14] = 7;
+	assert_int_equal(parse_query(qm.b, qm.len, &q), 0);
+	assert_string_equal(q.name, "a.example");
+
+	/* Label types 01 and 10 (extended, binary) are not read */
+	for (i = 0; i < 2; i++) {
+		memcpy(m, compressed, sizeof(m));
+		m[12] = i ? 0x83 : 0x43;
+		assert_int_equal(parse_answer(m, sizeof(m), &a), -EINVAL);
+	}
+}
+
+static void test_answer_compressed_truncations(void **state)
+{
+	uint8_t m[sizeof(compressed)];
+	struct dns_answer a;
+	size_t len;
+
+	(void)state;
+	for (len = 0; len < sizeof(compressed); len++)
+		assert_int_equal(parse_answer(compressed, len, &a), -EINVAL);
+
+	/* With TC: the question (33 bytes) first, then each whole record */
+	memcpy(m, compressed, sizeof(m));
+	m[2] |= F_TC >> 8;
+	for (len = 0; len <= sizeof(m); len++) {
+		int ret = parse_answer(m, len, &a);
+
+		if (len < 33) {
+			assert_int_equal(ret, -EINVAL);
+			continue;
+		}
+		assert_int_equal(ret, 0);
+		assert_string_equal(a.query.name, "www.example.com");
+		assert_int_equal(a.n_aliases, len < 51 ? 1 : 2);
+		assert_int_equal(a.n_bindings, len < sizeof(m) ? 0 : 1);
+	}
+}
+
 static void chain_message(struct msg *m, uint16_t flags)
 {
 	msg_header(m, 9, F_QR | flags, 1, 4, 1, 1);
@@ -439,19 +692,120 @@ static void test_answer_bad_rdlength(void **state)
 	assert_int_equal(parse_answer(m.b, m.len, &a), -EINVAL);
 	assert_int_equal(a.n_bindings, 0);
 
-	/* An A record of 3 bytes is no binding */
+	/* An A record of 3 bytes makes the message unreadable */
 	msg_header(&m, 1, F_QR, 1, 1, 0, 0);
 	msg_question(&m, "example.com", T_A);
 	msg_rr(&m, "example.com", T_A, 60, "\x0a\x00\x00", 3);
-	parse_answer(m.b, m.len, &a);
+	assert_int_equal(parse_answer(m.b, m.len, &a), -EINVAL);
 	assert_int_equal(a.n_bindings, 0);
 
-	/* Nor an AAAA record of 4 */
+	/* So does an AAAA record of 4 */
 	msg_header(&m, 1, F_QR, 1, 1, 0, 0);
 	msg_question(&m, "example.com", T_AAAA);
 	msg_rr(&m, "example.com", T_AAAA, 60, "\x0a\x00\x00\x01", 4);
-	parse_answer(m.b, m.len, &a);
+	assert_int_equal(parse_answer(m.b, m.len, &a), -EINVAL);
 	assert_int_equal(a.n_bindings, 0);
+}
+
+/* An answer for example.com: an A record of @rdlen bytes, then, if
+ * @then_a, a good one */
+static void rdlen_message(struct msg *m, uint16_t flags, uint16_t type,
+			  uint16_t rdlen, bool then_a)
+{
+	static const uint8_t data[17] = {
+		10, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 99,
+	};
+
+	msg_header(m, 1, F_QR | flags, 1, then_a ? 2 : 1, 0, 0);
+	msg_question(m, "example.com", type);
+	msg_rr(m, "example.com", type, 60, data, rdlen);
+	if (then_a)
+		msg_a(m, "example.com", 60, "10.0.0.2");
+}
+
+static void test_answer_rdlength_mismatch(void **state)
+{
+	struct dns_answer a;
+	struct msg m;
+
+	(void)state;
+	/* Exact: 4 and 16 bytes give their address */
+	rdlen_message(&m, 0, T_A, 4, true);
+	assert_int_equal(parse_answer(m.b, m.len, &a), 0);
+	assert_int_equal(a.n_bindings, 2);
+	assert_binding(&a.bindings[0], "10.0.0.1", "example.com", 60);
+	rdlen_message(&m, 0, T_AAAA, 16, false);
+	assert_int_equal(parse_answer(m.b, m.len, &a), 0);
+	assert_int_equal(a.n_bindings, 1);
+	assert_binding(&a.bindings[0], "a00:1::1", "example.com", 60);
+
+	/* One byte more: unreadable, last or not (ldns alone would give
+	 * the first 4 bytes when last, and misread what follows if not) */
+	rdlen_message(&m, 0, T_A, 5, false);
+	assert_int_equal(parse_answer(m.b, m.len, &a), -EINVAL);
+	assert_int_equal(a.n_bindings, 0);
+	rdlen_message(&m, 0, T_A, 5, true);
+	assert_int_equal(parse_answer(m.b, m.len, &a), -EINVAL);
+	rdlen_message(&m, 0, T_AAAA, 17, false);
+	assert_int_equal(parse_answer(m.b, m.len, &a), -EINVAL);
+	rdlen_message(&m, 0, T_AAAA, 15, false);
+	assert_int_equal(parse_answer(m.b, m.len, &a), -EINVAL);
+	rdlen_message(&m, 0, T_AAAA, 4, true);
+	assert_int_equal(parse_answer(m.b, m.len, &a), -EINVAL);
+
+	/* Empty: a record without data, no address; the rest counts */
+	rdlen_message(&m, 0, T_A, 0, true);
+	assert_int_equal(parse_answer(m.b, m.len, &a), 0);
+	assert_int_equal(a.n_bindings, 1);
+	assert_binding(&a.bindings[0], "10.0.0.2", "example.com", 60);
+	rdlen_message(&m, 0, T_AAAA, 0, false);
+	assert_int_equal(parse_answer(m.b, m.len, &a), 0);
+	assert_int_equal(a.n_bindings, 0);
+
+	/* TC: cut before the bad record, what came before stands */
+	msg_header(&m, 1, F_QR | F_TC, 1, 3, 0, 0);
+	msg_question(&m, "example.com", T_A);
+	msg_a(&m, "example.com", 60, "10.0.0.1");
+	msg_rr(&m, "example.com", T_A, 60, "\x0a\x00\x00\x02\x63", 5);
+	msg_a(&m, "example.com", 60, "10.0.0.3");
+	assert_int_equal(parse_answer(m.b, m.len, &a), 0);
+	assert_int_equal(a.n_bindings, 1);
+	assert_binding(&a.bindings[0], "10.0.0.1", "example.com", 60);
+}
+
+static void test_answer_cname_rdlength(void **state)
+{
+	struct dns_answer a;
+	struct msg m, t = { .len = 0 };
+
+	(void)state;
+	msg_name(&t, "b.example");
+
+	/* RDLENGTH one short of the target: ldns would read past it */
+	msg_header(&m, 1, F_QR, 1, 2, 0, 0);
+	msg_question(&m, "a.example", T_A);
+	msg_rr(&m, "a.example", T_CNAME, 60, t.b, (uint16_t)(t.len - 1));
+	msg_u8(&m, 0);
+	msg_a(&m, "b.example", 60, "10.0.0.1");
+	assert_int_equal(parse_answer(m.b, m.len, &a), -EINVAL);
+	assert_int_equal(a.n_aliases, 0);
+
+	/* One more than the target, the extra byte a root label */
+	msg_header(&m, 1, F_QR, 1, 2, 0, 0);
+	msg_question(&m, "a.example", T_A);
+	t.b[t.len] = 0;
+	msg_rr(&m, "a.example", T_CNAME, 60, t.b, (uint16_t)(t.len + 1));
+	msg_a(&m, "b.example", 60, "10.0.0.1");
+	assert_int_equal(parse_answer(m.b, m.len, &a), -EINVAL);
+
+	/* Exact */
+	msg_header(&m, 1, F_QR, 1, 2, 0, 0);
+	msg_question(&m, "a.example", T_A);
+	msg_rr(&m, "a.example", T_CNAME, 60, t.b, (uint16_t)t.len);
+	msg_a(&m, "b.example", 60, "10.0.0.1");
+	assert_int_equal(parse_answer(m.b, m.len, &a), 0);
+	assert_int_equal(a.n_aliases, 2);
+	assert_binding(&a.bindings[0], "10.0.0.1", "b.example", 60);
 }
 
 static void test_answer_unrelated_ignored(void **state)
@@ -764,6 +1118,80 @@ static void test_name_lengths(void **state)
 	assert_false(dns_name_normalise(buf));
 }
 
+static void test_name_longest_on_wire(void **state)
+{
+	char name[300], upper[300];
+	struct dns_answer a;
+	struct dns_query q;
+	struct msg m;
+	size_t i;
+
+	(void)state;
+	/* 253 characters (255 bytes on the wire) in the question, in upper
+	 * case, and as a CNAME target */
+	make_name(name, 253, 63);
+	for (i = 0; name[i]; i++)
+		upper[i] = name[i] == '.' ? '.' : 'A';
+	upper[i] = '\0';
+	msg_header(&m, 1, 0, 1, 0, 0, 0);
+	msg_question(&m, upper, T_A);
+	assert_int_equal(m.len, 12 + 255 + 4);
+	assert_int_equal(parse_query(m.b, m.len, &q), 0);
+	assert_string_equal(q.name, name);
+
+	msg_header(&m, 1, F_QR, 1, 2, 0, 0);
+	msg_question(&m, "short.example", T_A);
+	msg_cname(&m, "short.example", 60, upper);
+	msg_a(&m, upper, 30, "10.0.0.1");
+	assert_int_equal(parse_answer(m.b, m.len, &a), 0);
+	assert_int_equal(a.n_aliases, 2);
+	assert_string_equal(a.aliases[1], name);
+	assert_int_equal(a.n_bindings, 1);
+	assert_binding(&a.bindings[0], "10.0.0.1", name, 30);
+
+	/* One more byte on the wire is refused by ldns */
+	make_name(name, 254, 63);
+	msg_header(&m, 1, 0, 1, 0, 0, 0);
+	msg_question(&m, name, T_A);
+	assert_int_equal(parse_query(m.b, m.len, &q), -EINVAL);
+}
+
+static void test_query_not_hostnames(void **state)
+{
+	static const char *const labels[] = {
+		"a.b",			/* a dot inside a label */
+		"a b",
+		"a\0b",
+		"b\xc3\xbc" "cher",	/* IDN not in punycode */
+		"a*",
+		"a\\",
+	};
+	static const size_t lens[] = { 3, 3, 3, 6, 2, 2 };
+	struct dns_query q;
+	struct msg m;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(labels); i++) {
+		msg_header(&m, 1, F_RD, 1, 0, 0, 0);
+		msg_u8(&m, (uint8_t)lens[i]);
+		msg_raw(&m, labels[i], lens[i]);
+		msg_name(&m, "example");
+		msg_u16(&m, T_A);
+		msg_u16(&m, C_IN);
+		assert_int_equal(parse_query(m.b, m.len, &q), -EINVAL);
+		assert_string_equal(q.name, "");
+		/* Still refused properly */
+		assert_int_equal(build_error_raw(m.b, m.len), m.len);
+	}
+
+	/* Punycode is plain LDH, in any case */
+	msg_header(&m, 1, F_RD, 1, 0, 0, 0);
+	msg_question(&m, "WWW.XN--Bcher-KVA.Example", T_A);
+	assert_int_equal(parse_query(m.b, m.len, &q), 0);
+	assert_string_equal(q.name, "www.xn--bcher-kva.example");
+}
+
 /* The table */
 
 static struct dns_answer *answer_new(const char *qname, const char *addr,
@@ -997,12 +1425,21 @@ int main(void)
 		cmocka_unit_test(test_answer_cname_chain),
 		cmocka_unit_test(test_answer_cname_two_hops),
 		cmocka_unit_test(test_answer_cname_loop),
+		cmocka_unit_test(test_answer_cname_loops),
+		cmocka_unit_test(test_answer_cname_missing_link),
+		cmocka_unit_test(test_answer_cname_bad_target),
 		cmocka_unit_test(test_answer_chain_limit),
 		cmocka_unit_test(test_answer_compression),
 		cmocka_unit_test(test_answer_pointer_loop),
+		cmocka_unit_test(test_answer_pointer_past_end),
+		cmocka_unit_test(test_answer_forward_pointer),
+		cmocka_unit_test(test_answer_label_past_end),
+		cmocka_unit_test(test_answer_compressed_truncations),
 		cmocka_unit_test(test_answer_truncations),
 		cmocka_unit_test(test_answer_truncated_tc),
 		cmocka_unit_test(test_answer_bad_rdlength),
+		cmocka_unit_test(test_answer_rdlength_mismatch),
+		cmocka_unit_test(test_answer_cname_rdlength),
 		cmocka_unit_test(test_answer_unrelated_ignored),
 		cmocka_unit_test(test_answer_nxdomain),
 		cmocka_unit_test(test_answer_ttl_top_bit),
@@ -1014,6 +1451,8 @@ int main(void)
 		cmocka_unit_test(test_build_error_refuses),
 		cmocka_unit_test(test_name_normalise),
 		cmocka_unit_test(test_name_lengths),
+		cmocka_unit_test(test_name_longest_on_wire),
+		cmocka_unit_test(test_query_not_hostnames),
 		cmocka_unit_test(test_names_learn_lookup),
 		cmocka_unit_test(test_names_expiry_floor),
 		cmocka_unit_test(test_names_refresh),

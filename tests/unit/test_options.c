@@ -190,6 +190,26 @@ static void test_policy_errors(void **state)
 	options_free(&o);
 }
 
+static void test_dns_modes(void **state)
+{
+	struct options o;
+
+	(void)state;
+	assert_int_equal(PARSE(&o, "true"), OPTIONS_RUN);
+	assert_int_equal(o.dns, OPTIONS_DNS_FORWARD);
+	options_free(&o);
+	assert_int_equal(PARSE(&o, "--dns=fake", "true"), OPTIONS_RUN);
+	assert_int_equal(o.dns, OPTIONS_DNS_FAKE);
+	options_free(&o);
+	assert_int_equal(PARSE(&o, "--dns", "off", "--dns", "forward", "true"),
+			 OPTIONS_RUN);
+	assert_int_equal(o.dns, OPTIONS_DNS_FORWARD);
+	options_free(&o);
+	assert_int_equal(PARSE(&o, "--dns", "Fake", "true"), OPTIONS_ERROR);
+	assert_string_equal(err, "--dns: 'Fake': expected forward, fake or off");
+	options_free(&o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -203,6 +223,7 @@ int main(void)
 		cmocka_unit_test(test_help_and_version),
 		cmocka_unit_test(test_policy_options_in_order),
 		cmocka_unit_test(test_policy_errors),
+		cmocka_unit_test(test_dns_modes),
 	};
 
 	return cmocka_run_group_tests_name("options", tests, NULL, NULL);

@@ -326,6 +326,219 @@ static void test_rule_matches(void **state)
 	assert_true(policy_rule_matches(&p.rules[0], &q, NULL));
 }
 
+/* --- Name matching semantics --------------------------------------------
+ *
+ * What a hostname rule matches, as docs/policy.md ("Names") says:
+ *   - names are compared case-insensitively (ASCII): "GitHub.COM" in a
+ *     rule matches the name "github.com" and "GITHUB.com";
+ *   - one trailing dot is ignored, in the rule and in the name:
+ *     "Example.COM." == "example.com"; two are an empty label;
+ *   - "*.example.com" matches names below example.com at any depth
+ *     (a.example.com, a.b.example.com), never example.com itself, nor
+ *     names that merely end in it (badexample.com);
+ *   - "*" alone is not a hostname wildcard: it is the HOST that matches
+ *     every flow, with names or without, and a verdict it gives names no
+ *     name;
+ *   - IDNs are compared in their ASCII (punycode, xn--) form, which is
+ *     what DNS carries; a rule in Unicode is refused by the parser
+ *     (test_policy_parse.c), and a name in UTF-8 matches no rule;
+ *   - a name with an empty label ("a..example.com", ".example.com") or
+ *     longer than 253 characters is no hostname and matches nothing.
+ * The indexed policy_decide() and the plain scan of policy_rule_matches()
+ * must agree on all of it: name_rule() checks both.
+ */
+
+/**
+ * name_rule() - the rule that decides a TCP flow to port 443 known by
+ * @name alone, by the index and by a scan, which must agree
+ * @name:	the flow's one name
+ *
+ * Return: the rule's number, 0 for the default
+ */
+static unsigned int name_rule(const char *name)
+{
+	const char *const names[] = { name };
+	struct policy_query q = query(POLICY_PROTO_TCP, "192.0.2.1", 443,
+				      POLICY_SCOPE_EXTERNAL, names, 1);
+	struct policy_verdict v;
+	unsigned int scan = 0;
+	size_t i;
+
+	for (i = 0; i < p.n_rules && !scan; i++) {
+		if (policy_rule_matches(&p.rules[i], &q, NULL))
+			scan = p.rules[i].number;
+	}
+	policy_decide(&p, &q, &v);
+	if ((v.rule ? v.rule->number : 0) != scan)
+		fail_msg("'%s': index says rule %u, scan says rule %u", name,
+			 v.rule ? v.rule->number : 0, scan);
+	if (v.rule && (v.rule->kind == POLICY_HOST_NAME ||
+		       v.rule->kind == POLICY_HOST_WILDCARD))
+		assert_ptr_equal(v.name, names[0]);
+	else
+		assert_null(v.name);
+	return scan;
+}
+
+static void test_name_case(void **state)
+{
+	(void)state;
+	allow("GitHub.COM");
+	allow("*.PyPI.org");
+	assert_int_equal(name_rule("github.com"), 1);
+	assert_int_equal(name_rule("GITHUB.com"), 1);
+	assert_int_equal(name_rule("gItHuB.CoM."), 1);
+	assert_int_equal(name_rule("files.pypi.org"), 2);
+	assert_int_equal(name_rule("FILES.PyPi.ORG."), 2);
+	assert_int_equal(name_rule("github.co"), 0);
+	assert_true(policy_name_matches("github.com", false, "GITHUB.COM"));
+	assert_true(policy_name_may_be_allowed(&p, "Files.PYPI.org."));
+}
+
+static void test_name_trailing_dot(void **state)
+{
+	(void)state;
+	allow("Example.COM.");
+	allow("*.example.net.");
+	assert_string_equal(p.rules[0].name, "example.com");
+	assert_string_equal(p.rules[1].name, "example.net");
+	assert_int_equal(name_rule("example.com"), 1);
+	assert_int_equal(name_rule("example.com."), 1);
+	assert_int_equal(name_rule("example.com.."), 0);
+	assert_int_equal(name_rule("a.example.net"), 2);
+	assert_int_equal(name_rule("a.example.net."), 2);
+	assert_int_equal(name_rule("a.example.net.."), 0);
+	assert_int_equal(name_rule("example.net."), 0);
+	assert_int_equal(name_rule("."), 0);
+	assert_int_equal(name_rule(""), 0);
+}
+
+static void test_wildcard_depth(void **state)
+{
+	(void)state;
+	allow("*.example.com");
+	deny("*.b.example.com");
+	assert_int_equal(name_rule("a.example.com"), 1);
+	assert_int_equal(name_rule("a.b.example.com"), 1);
+	assert_int_equal(name_rule("x.y.z.a.b.example.com"), 1);
+	assert_int_equal(name_rule("b.example.com"), 1);
+	assert_int_equal(name_rule("example.com"), 0);
+	assert_int_equal(name_rule("badexample.com"), 0);
+	assert_int_equal(name_rule("example.com.evil"), 0);
+	assert_int_equal(name_rule("a.example.co"), 0);
+	assert_int_equal(name_rule("com"), 0);
+	/* Empty labels: no hostname, no match */
+	assert_int_equal(name_rule(".example.com"), 0);
+	assert_int_equal(name_rule("..example.com"), 0);
+	assert_int_equal(name_rule("a..example.com"), 0);
+	assert_int_equal(name_rule("a.b..example.com"), 0);
+	assert_false(policy_name_matches("example.com", true, "a..example.com"));
+	assert_false(policy_name_matches("example.com", false, ".example.com"));
+
+	/* The later, narrower rule only decides where the first does not */
+	policy_free(&p);
+	deny("*.b.example.com");
+	allow("*.example.com");
+	assert_int_equal(name_rule("a.b.example.com"), 1);
+	assert_int_equal(name_rule("b.example.com"), 2);
+	assert_true(policy_name_may_be_allowed(&p, "a.b.example.com"));
+	assert_false(policy_name_may_be_allowed(&p, "example.com"));
+}
+
+static void test_wildcard_long_names(void **state)
+{
+	char name[300];
+
+	(void)state;
+	allow("*.example.com");
+	/* 253 characters in all match; 254 do not */
+	memset(name, 'a', sizeof(name));
+	name[61] = '.';
+	name[123] = '.';
+	name[185] = '.';
+	strcpy(name + 241, ".example.com");
+	assert_int_equal(strlen(name), 253);
+	assert_int_equal(name_rule(name), 1);
+	strcat(name, ".");
+	assert_int_equal(name_rule(name), 1);
+	memmove(name + 1, name, strlen(name) + 1);
+	assert_int_equal(name_rule(name), 0);
+}
+
+static void test_star_is_not_a_name_wildcard(void **state)
+{
+	const char *const names[] = { "a.example.com" };
+	struct policy_query q = query(POLICY_PROTO_TCP, "192.0.2.1", 443,
+				      POLICY_SCOPE_EXTERNAL, NULL, 0);
+	struct policy_verdict v;
+
+	(void)state;
+	deny("*.example.com:80");
+	allow("*:443");
+	assert_int_equal(p.rules[1].kind, POLICY_HOST_ANY);
+
+	/* Every flow, whether a name is known or not */
+	policy_decide(&p, &q, &v);
+	assert_int_equal(v.rule->number, 2);
+	assert_null(v.name);
+	q.names = names;
+	q.n_names = 1;
+	policy_decide(&p, &q, &v);
+	assert_int_equal(v.rule->number, 2);
+	assert_null(v.name);
+	assert_int_equal(name_rule("example.com"), 2);
+	assert_int_equal(name_rule("a.b.example.com"), 2);
+	assert_int_equal(name_rule(""), 2);
+
+	/* Port 80: the name rule comes first; without a name, nothing */
+	q.dst.port = 80;
+	policy_decide(&p, &q, &v);
+	assert_int_equal(v.rule->number, 1);
+	assert_ptr_equal(v.name, names[0]);
+	q.n_names = 0;
+	policy_decide(&p, &q, &v);
+	assert_null(v.rule);
+
+	/* "*" is no name: every query name may be allowed */
+	assert_true(policy_name_may_be_allowed(&p, "anything.test"));
+}
+
+static void test_idn_punycode(void **state)
+{
+	(void)state;
+	allow("xn--bcher-kva.example");
+	allow("*.xn--bcher-kva.example");
+	deny("*.example");
+
+	/* The name itself: the exact rule, not the wildcard */
+	assert_int_equal(name_rule("xn--bcher-kva.example"), 1);
+	assert_int_equal(name_rule("XN--BCHER-KVA.Example."), 1);
+	assert_false(policy_name_matches("xn--bcher-kva.example", true,
+					 "xn--bcher-kva.example"));
+	/* Below it, any depth: the wildcard */
+	assert_int_equal(name_rule("www.xn--bcher-kva.example"), 2);
+	assert_int_equal(name_rule("a.xn--5ca.xn--bcher-kva.example"), 2);
+	/* Another IDN under the same domain */
+	assert_int_equal(name_rule("xn--caf-dma.example"), 3);
+	/* The same name in UTF-8 is not its punycode form */
+	assert_int_equal(name_rule("b\xc3\xbc" "cher.example"), 3);
+	assert_int_equal(name_rule("www.b\xc3\xbc" "cher.example"), 3);
+	assert_false(policy_name_matches("xn--bcher-kva.example", false,
+					 "b\xc3\xbc" "cher.example"));
+
+	assert_true(policy_name_may_be_allowed(&p, "xn--bcher-kva.example"));
+	assert_true(policy_name_may_be_allowed(&p, "cdn.xn--bcher-kva.example"));
+	assert_false(policy_name_may_be_allowed(&p, "xn--caf-dma.example"));
+
+	/* A rule in Unicode is refused, with the rule quoted */
+	assert_int_equal(policy_add_rule(&p, POLICY_ALLOW, "b\xc3\xbc" "cher"
+					 ".example", "--allow", err,
+					 sizeof(err)), -1);
+	assert_non_null(strstr(err, "--allow: 'b\\xc3\\xbccher.example': "));
+	assert_non_null(strstr(err, "punycode"));
+	assert_int_equal(p.n_rules, 3);
+}
+
 static void test_rules_added_after_decisions(void **state)
 {
 	(void)state;
@@ -587,6 +800,17 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_name_matches, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_rule_matches, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_name_case, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_name_trailing_dot, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_wildcard_depth, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_wildcard_long_names, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_star_is_not_a_name_wildcard,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_idn_punycode, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_rules_added_after_decisions,
 						setup, teardown),

@@ -278,6 +278,73 @@ static void test_name_errors(void **state)
 	bad(".", "hostname starts with a dot");
 }
 
+/*
+ * Hostnames as the grammar in docs/policy.md has them:
+ *   - compared in lower case, one trailing dot ignored ("Example.COM." is
+ *     "example.com"); a second trailing dot is an empty label;
+ *   - "*" alone is the HOST that matches every flow, not a name: it has
+ *     no name; "*." only as the whole leftmost label, followed by a
+ *     domain ("*.example.com": names below it, any depth);
+ *   - IDNs in their ASCII form (xn--, any case); a rule with any
+ *     non-ASCII byte (UTF-8 or not) is refused, the message naming the
+ *     origin, quoting the rule with the bytes escaped, and saying to use
+ *     punycode. tungate converts nothing: ASCII is what DNS carries.
+ */
+static void test_name_idn(void **state)
+{
+	const struct policy_rule *r;
+
+	(void)state;
+	expect_name("xn--bcher-kva.example", POLICY_HOST_NAME,
+		    "xn--bcher-kva.example");
+	expect_name("XN--BCHER-KVA.Example.", POLICY_HOST_NAME,
+		    "xn--bcher-kva.example");
+	expect_name("*.xn--bcher-kva.example", POLICY_HOST_WILDCARD,
+		    "xn--bcher-kva.example");
+	r = ok("tcp:www.xn--80ak6aa92e.com:443");
+	assert_string_equal(r->name, "www.xn--80ak6aa92e.com");
+	expect_ports(r, 443, 443);
+
+	assert_int_equal(policy_add_rule(&p, POLICY_ALLOW, "b\xc3\xbc" "cher"
+					 ".example", "--allow", err,
+					 sizeof(err)), -1);
+	assert_string_equal(err, "--allow: 'b\\xc3\\xbccher.example': "
+			    "non-ASCII character: write internationalized "
+			    "names in punycode (xn--...)");
+	bad("*.b\xc3\xbc" "cher.example", "write internationalized names in "
+	    "punycode");
+	bad("tcp:\xd0\xbf\xd1\x80\xd0\xb8.example:443", "--deny: 'tcp:"
+	    "\\xd0\\xbf\\xd1\\x80\\xd0\\xb8.example:443': non-ASCII");
+	/* Latin-1, not UTF-8: refused just the same */
+	bad("b\xfc" "cher.example", "'b\\xfccher.example': non-ASCII");
+	assert_int_equal(p.n_rules, 4);
+}
+
+static void test_name_star_forms(void **state)
+{
+	const struct policy_rule *r;
+
+	(void)state;
+	r = ok("*");
+	assert_int_equal(r->kind, POLICY_HOST_ANY);
+	assert_null(r->name);
+	r = ok("tcp:*:443");
+	assert_int_equal(r->kind, POLICY_HOST_ANY);
+	assert_null(r->name);
+	expect_name("*.Com.", POLICY_HOST_WILDCARD, "com");
+	expect_name("*.a.b.c.example", POLICY_HOST_WILDCARD, "a.b.c.example");
+
+	bad("*example.com", "'*' may only be the whole leftmost label");
+	bad("a.*.com", "'*' may only be the whole leftmost label");
+	bad("*-x.example", "'*' may only be the whole leftmost label");
+	bad("*.example.com.*", "'*' may only be the whole leftmost label");
+	bad("*.*", "'*' may only be the whole leftmost label");
+	bad("*..example.com", "hostname starts with a dot");
+	bad("*.example.com..", "empty label (two dots in a row)");
+	bad("example.com..", "empty label (two dots in a row)");
+	bad("..", "hostname starts with a dot");
+}
+
 static void test_address_errors(void **state)
 {
 	(void)state;
@@ -557,6 +624,22 @@ static void test_file_errors(void **state)
 	assert_int_equal(p.n_rules, 1);
 }
 
+static void test_file_idn(void **state)
+{
+	(void)state;
+	assert_int_equal(load_str("allow xn--bcher-kva.example\n"
+				  "allow *.XN--BCHER-KVA.example.\n"), 0);
+	assert_int_equal(p.n_rules, 2);
+	assert_string_equal(p.rules[1].name, "xn--bcher-kva.example");
+	assert_int_equal(p.rules[1].kind, POLICY_HOST_WILDCARD);
+
+	bad_file("# IDN\nallow tcp:b\xc3\xbc" "cher.example:443\n",
+		 "rules.txt:2: 'tcp:b\\xc3\\xbccher.example:443': non-ASCII "
+		 "character: write internationalized names in punycode "
+		 "(xn--...)");
+	assert_int_equal(p.n_rules, 2);
+}
+
 static void test_file_empty_and_comments(void **state)
 {
 	(void)state;
@@ -606,6 +689,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_name_trailing_dot, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_name_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_name_idn, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_name_star_forms, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_address_errors, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_rule_errors, setup, teardown),
@@ -617,6 +703,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_file_bad_keeps_nothing,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_file_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_file_idn, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_file_empty_and_comments,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_file_open_errors, setup,
