@@ -237,7 +237,9 @@ static int dns_wire2pkt(ldns_pkt **pkt, const uint8_t *msg, size_t len)
 		return -EINVAL;
 	end = dns_wire_records(msg, len, count);
 	for (s = 0; s < 4; s++) {
-		if (count[s] != ldns_read_uint16(msg + LDNS_QDCOUNT_OFF + 2 * s))
+		const uint8_t *promised = msg + LDNS_QDCOUNT_OFF + 2 * s;
+
+		if (count[s] != ldns_read_uint16(promised))
 			break;
 	}
 	if (s == 4) {

@@ -164,7 +164,8 @@ int policy_name_normalize(const char *name, char buf[POLICY_NAME_MAX + 1])
 	if (!len || len > POLICY_NAME_MAX)
 		return -1;
 	for (i = 0; i < len; i++) {
-		if (name[i] == '.' && (!i || name[i - 1] == '.' || i == len - 1))
+		if (name[i] == '.' &&
+		    (!i || name[i - 1] == '.' || i == len - 1))
 			return -1;
 		buf[i] = (char)tolower((unsigned char)name[i]);
 	}

@@ -37,6 +37,8 @@
 /* Longest upstream connect() before the flow is dropped, a safety net:
  * the kernel's own SYN retries normally end it first (~130 s). */
 #define GATEWAY_CONNECT_MS	180000
+/* How long a resolver that let a query time out is taken for silent */
+#define GATEWAY_RESOLVER_SILENT_MS	30000
 /* External descriptors (signalfd, ...) the caller may add. */
 #define GATEWAY_MAX_WATCHES	8
 
@@ -78,6 +80,9 @@ struct gateway_watch {
  * @watches:	external descriptors
  * @n_watches:	their number
  * @stats:	counters
+ * @resolver_silent_until: per resolver, monotonic ms until which it is
+ *		taken for silent (a query timed out): queries get SERVFAIL
+ *		at once, while still being sent, until one is answered
  * @tun_buf:	buffer for the packet being read from the TUN
  * @buf:	scratch buffer for one host read (relays)
  */
@@ -95,6 +100,7 @@ struct tg_stack {
 	struct gateway_watch watches[GATEWAY_MAX_WATCHES];
 	unsigned int n_watches;
 	struct tg_stack_stats stats;
+	uint64_t resolver_silent_until[TG_RESOLVERS_MAX];
 	uint8_t *tun_buf;
 	uint8_t *buf;
 };

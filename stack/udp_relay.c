@@ -13,7 +13,10 @@
  * in flight (struct flow_dns): when the host's resolver is unreachable,
  * refuses, or does not answer within TG_RESOLVER_TIMEOUT_MS, the program
  * gets SERVFAIL from the gateway, a DNS answer it understands at once,
- * rather than an ICMP error or silence to time out on.
+ * rather than an ICMP error or silence to time out on. A resolver that let
+ * a query time out is taken for silent for a while: later queries are still
+ * sent, but answered SERVFAIL at once unless it answers (a resolver library
+ * retries each name and type; each retry would wait the timeout again).
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -113,6 +116,22 @@ static uint16_t udp_dns_id(const uint8_t *msg)
 }
 
 /**
+ * udp_dns_resolver() - which of the configured resolvers @f talks to
+ *
+ * Return: its index, or -1
+ */
+static int udp_dns_resolver(const struct tg_stack *g, const struct flow *f)
+{
+	unsigned int i;
+
+	for (i = 0; i < g->cfg.n_resolvers && i < TG_RESOLVERS_MAX; i++) {
+		if (tg_endpoint_equal(&f->info.dst, &g->cfg.resolvers[i]))
+			return (int)i;
+	}
+	return -1;
+}
+
+/**
  * udp_dns_answer_slot() - answer the query in slot @i SERVFAIL, free it
  */
 static void udp_dns_answer_slot(struct tg_stack *g, struct flow *f,
@@ -147,9 +166,14 @@ static void udp_dns_track(struct tg_stack *g, struct flow *f,
 {
 	struct flow_dns *d = f->dns;
 	uint8_t answer[FLOW_DNS_ANSWER_MAX];
-	uint64_t deadline = now_ms() + TG_RESOLVER_TIMEOUT_MS;
+	uint64_t now = now_ms(), deadline = now + TG_RESOLVER_TIMEOUT_MS;
+	int r = udp_dns_resolver(g, f);
 	unsigned int i;
 	size_t n;
+
+	/* Silent lately: the answer is SERVFAIL, now (at the next sweep). */
+	if (r >= 0 && g->resolver_silent_until[r] > now)
+		deadline = now;
 
 	n = dns_build_error(msg, len, 2, answer, sizeof(answer));
 	if (!n)
@@ -173,13 +197,17 @@ static void udp_dns_track(struct tg_stack *g, struct flow *f,
 /**
  * udp_dns_answered() - an answer came from the host's resolver
  */
-static void udp_dns_answered(struct flow *f, const uint8_t *msg, size_t len)
+static void udp_dns_answered(struct tg_stack *g, struct flow *f,
+			     const uint8_t *msg, size_t len)
 {
 	struct flow_dns *d = f->dns;
+	int r = udp_dns_resolver(g, f);
 	unsigned int i;
 
 	if (len < 12)
 		return;
+	if (r >= 0)
+		g->resolver_silent_until[r] = 0;
 	for (i = 0; i < d->n; i++) {
 		if (d->id[i] == udp_dns_id(msg)) {
 			d->n--;
@@ -200,11 +228,15 @@ static void udp_dns_answered(struct flow *f, const uint8_t *msg, size_t len)
 static uint64_t udp_dns_expire(struct tg_stack *g, struct flow *f,
 			       uint64_t now)
 {
+	int r = udp_dns_resolver(g, f);
 	uint64_t next = UINT64_MAX;
 	unsigned int i = 0;
 
 	while (i < f->dns->n) {
 		if (f->dns->deadline[i] <= now) {
+			if (r >= 0 && g->resolver_silent_until[r] <= now)
+				g->resolver_silent_until[r] =
+					now + GATEWAY_RESOLVER_SILENT_MS;
 			udp_dns_answer_slot(g, f, i);
 			continue;
 		}
@@ -374,7 +406,7 @@ void udp_relay_event(struct tg_stack *g, struct flow *f, uint32_t events)
 		}
 		f->last_ms = now_ms();
 		if (f->dns)
-			udp_dns_answered(f, g->buf, (size_t)n);
+			udp_dns_answered(g, f, g->buf, (size_t)n);
 		if (!udp_relay_ask(g, f, g->cfg.datagram_in, g->buf, (size_t)n))
 			continue;
 		if (!udp_lwip_send(g, f, g->buf, (size_t)n))

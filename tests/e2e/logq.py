@@ -23,8 +23,8 @@ def text(v):
     return str(v)
 
 def holds(r, w):
-    if w == "keys":
-        return set(r) == KEYS
+    if w == "keys":     # dns_host appears only where there is a mismatch
+        return set(r) - {"dns_host"} == KEYS
     if w == "ts":
         ts = r.get("ts")
         if not isinstance(ts, str) or not re.fullmatch(
@@ -35,12 +35,12 @@ def holds(r, w):
         return abs((datetime.datetime.now(datetime.timezone.utc) - t)
                    .total_seconds()) < 300
     k, op, v = re.fullmatch(r"([a-z_]+)(!=|>=|=|<)(.*)", w).groups()
-    if k not in r:
+    if k not in r and k != "dns_host":
         return False
     if op == "=":
-        return text(r[k]) == v
+        return text(r.get(k)) == v
     if op == "!=":
-        return text(r[k]) != v
+        return text(r.get(k)) != v
     if not isinstance(r[k], int) or isinstance(r[k], bool):
         return False
     return r[k] < int(v) if op == "<" else r[k] >= int(v)
