@@ -403,6 +403,17 @@ void flow_report_end(void *ctx, const struct tg_flow_info *fi)
 }
 
 /**
+ * carries_dns() - are @fi's messages DNS? UDP from or to port 53, and
+ * every flow to the sandbox's resolvers (over TCP the stack hands them
+ * over one message at a time)
+ */
+static bool carries_dns(const struct tg_flow_info *fi)
+{
+	return fi->resolver ||
+	       (fi->proto == IPPROTO_UDP && fi->upstream.port == 53);
+}
+
+/**
  * fake_answer() - --dns=fake: turn the resolver's answer for a name into
  * one made-up address, keeping the real ones for the gateway
  *
@@ -446,7 +457,7 @@ bool flow_report_datagram(void *ctx, const struct tg_flow_info *fi,
 	struct dns_answer *a;
 
 	*reply_len = 0;
-	if (fi->proto != IPPROTO_UDP || fi->upstream.port != 53 || !r->names)
+	if (!carries_dns(fi) || !r->names)
 		return true;
 	a = malloc(sizeof(*a));		/* ~20 KiB: not on the stack */
 	if (!a)
@@ -472,8 +483,7 @@ bool flow_report_datagram_out(void *ctx, const struct tg_flow_info *fi,
 	int err;
 
 	*reply_len = 0;
-	if (fi->proto != IPPROTO_UDP || fi->upstream.port != 53 ||
-	    dns_parse_query(data, len, &q))
+	if (!carries_dns(fi) || dns_parse_query(data, len, &q))
 		return true;
 	if (note && fi->resolver && !note->host[0])
 		note_host(note, q.name, "dns");	/* the session's first name */
@@ -483,7 +493,7 @@ bool flow_report_datagram_out(void *ctx, const struct tg_flow_info *fi,
 	/* A name no rule could let through: nothing about it leaves. */
 	memset(&rec, 0, sizeof(rec));
 	rec.ts_ms = wall_ms();
-	rec.proto = "udp";
+	rec.proto = fi->proto == IPPROTO_TCP ? "tcp" : "udp";
 	rec.src = fi->src;
 	rec.dst = fi->dst;
 	rec.host = q.name;

@@ -20,6 +20,7 @@
 
 struct tcp_pcb;
 struct pbuf;
+struct flow_dns_stream;
 
 /* Generations wrap at 24 bits: they share an epoll event's 64 bits with
  * an entry number and a type. */
@@ -147,6 +148,7 @@ struct flow_dns {
  * @tcp:	TCP state (FLOW_TCP_*)
  * @reflect:	loopback reflection state (FLOW_REFLECT_*)
  * @dns:	a UDP resolver session's queries in flight (malloc), or NULL
+ * @dstream:	a TCP resolver flow's message framing (dns_stream.c), or NULL
  */
 struct flow {
 	struct tg_flow_info info;
@@ -163,6 +165,7 @@ struct flow {
 	struct flow_tcp tcp;
 	struct flow_reflect reflect;
 	struct flow_dns *dns;
+	struct flow_dns_stream *dstream;
 };
 
 /**

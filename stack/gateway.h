@@ -326,12 +326,14 @@ int tcp_lwip_feed_packet(struct tg_stack *g, const struct flow *f,
 			 const uint8_t *pkt, size_t len);
 
 /**
- * tcp_lwip_upload_copy() - copy the first @cap queued inside bytes
- * (a peeking flow's first bytes, which stay queued)
+ * tcp_lwip_upload_copy() - copy up to @cap queued inside bytes, from
+ * @skip bytes into the queue (a peeking flow's first bytes, a DNS message);
+ * they stay queued
  *
  * Return: bytes copied
  */
-size_t tcp_lwip_upload_copy(const struct flow *f, uint8_t *out, size_t cap);
+size_t tcp_lwip_upload_copy(const struct flow *f, size_t skip, uint8_t *out,
+			    size_t cap);
 
 /**
  * tcp_lwip_upload_iov() - describe queued inside data as an iovec
@@ -384,6 +386,51 @@ size_t tcp_lwip_unacked(const struct flow *f);
  * Also frees the upload queue. Safe when lwIP already freed the pcb.
  */
 void tcp_lwip_release(struct flow *f, bool reset);
+
+/* --- dns_stream.c: DNS over TCP to a resolver, message by message --------- */
+
+/**
+ * dns_stream_open() - give a resolver TCP flow its framing state
+ *
+ * Return: 0, or -ENOMEM
+ */
+int dns_stream_open(struct flow *f);
+
+/**
+ * dns_stream_free() - free it (NULL state is fine)
+ */
+void dns_stream_free(struct flow *f);
+
+/**
+ * dns_stream_check_upload() - judge the whole queries queued from the
+ * program (datagram_out); refused ones are dropped and answered
+ *
+ * Return: 0, or -errno (the flow must end)
+ */
+int dns_stream_check_upload(struct tg_stack *g, struct flow *f);
+
+/**
+ * dns_stream_sendable() - queued bytes judged and to be written upstream
+ */
+uint32_t dns_stream_sendable(const struct flow *f);
+
+/**
+ * dns_stream_sent() - @n of them were written
+ */
+void dns_stream_sent(struct flow *f, size_t n);
+
+/**
+ * dns_stream_read_host() - read whole answers from the host socket, judge
+ * them (datagram_in) and give them to lwIP in order
+ *
+ * Return: 0, or -errno (the flow must end)
+ */
+int dns_stream_read_host(struct tg_stack *g, struct flow *f);
+
+/**
+ * dns_stream_idle() - nothing is waiting for lwIP
+ */
+bool dns_stream_idle(const struct flow *f);
 
 /* --- udp_relay.c / udp_lwip.c --------------------------------------------- */
 

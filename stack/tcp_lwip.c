@@ -190,7 +190,8 @@ int tcp_lwip_feed_syn(struct tg_stack *g, struct flow *f)
 	return ret;
 }
 
-size_t tcp_lwip_upload_copy(const struct flow *f, uint8_t *out, size_t cap)
+size_t tcp_lwip_upload_copy(const struct flow *f, size_t skip, uint8_t *out,
+			    size_t cap)
 {
 	const struct pbuf *q = f->tcp.upq_head;
 	uint32_t off = f->tcp.upq_off;
@@ -201,6 +202,12 @@ size_t tcp_lwip_upload_copy(const struct flow *f, uint8_t *out, size_t cap)
 
 		if (q->len <= off)
 			continue;
+		if (skip >= (size_t)(q->len - off)) {
+			skip -= q->len - off;
+			continue;
+		}
+		off += (uint32_t)skip;
+		skip = 0;
 		take = MIN((size_t)(q->len - off), cap - n);
 		memcpy(out + n, (const uint8_t *)q->payload + off, take);
 		n += take;

@@ -64,6 +64,7 @@ static void tcp_relay_close_socket(struct flow *f, bool reset)
 
 static void tcp_relay_free(struct flow *f)
 {
+	dns_stream_free(f);
 	free(f->tcp.syn);
 	f->tcp.syn = NULL;
 	free(f->tcp.down_buf);
@@ -258,7 +259,7 @@ static void tcp_relay_peek(struct tg_stack *g, struct flow *f, bool final)
 			tcp_relay_end(g, f, TG_END_TIMEOUT, true);
 		return;
 	}
-	n = tcp_lwip_upload_copy(f, g->buf, TG_PEEK_MAX);
+	n = tcp_lwip_upload_copy(f, 0, g->buf, TG_PEEK_MAX);
 	final = final || n >= TG_PEEK_MAX || f->tcp.in_fin;
 	if (!n && !final)
 		return;
@@ -298,6 +299,11 @@ void tcp_relay_syn(struct tg_stack *g, const uint8_t *pkt, size_t len,
 		tcp_relay_peek_start(g, f, pkt, len);
 		return;
 	}
+	if (f->info.resolver && dns_stream_open(f)) {
+		tun_io_send_reply(g, pkt, len, pi, PACKET_UNREACH_HOST, true);
+		tcp_relay_end(g, f, TG_END_ERROR, true);
+		return;
+	}
 
 	f->tcp.syn = malloc(len);
 	if (!f->tcp.syn) {
@@ -316,18 +322,47 @@ void tcp_relay_syn(struct tg_stack *g, const uint8_t *pkt, size_t len,
 }
 
 /**
+ * tcp_relay_iov_limit() - cut an iovec down to @limit bytes in all
+ */
+static void tcp_relay_iov_limit(struct msghdr *mh, size_t limit)
+{
+	size_t i;
+
+	for (i = 0; i < mh->msg_iovlen; i++) {
+		if (mh->msg_iov[i].iov_len >= limit) {
+			mh->msg_iov[i].iov_len = limit;
+			mh->msg_iovlen = i + 1;
+			return;
+		}
+		limit -= mh->msg_iov[i].iov_len;
+	}
+}
+
+/**
  * tcp_relay_flush_upload() - write queued inside data to the host socket
+ * (for a resolver flow: the whole queries judged so far)
  *
  * Return: 0, or -errno if the host socket failed (the flow must end)
  */
-static int tcp_relay_flush_upload(struct flow *f)
+static int tcp_relay_flush_upload(struct tg_stack *g, struct flow *f)
 {
 	struct iovec iov[TCP_RELAY_IOV];
 	struct msghdr mh = { .msg_iov = iov };
+	size_t limit;
 	ssize_t n;
+	int ret;
 
-	while (f->tcp.upq_bytes) {
+	if (f->dstream) {
+		ret = dns_stream_check_upload(g, f);
+		if (ret)
+			return ret;
+	}
+	for (;;) {
+		limit = f->dstream ? dns_stream_sendable(f) : f->tcp.upq_bytes;
+		if (!limit)
+			return 0;
 		mh.msg_iovlen = (size_t)tcp_lwip_upload_iov(f, iov, TCP_RELAY_IOV);
+		tcp_relay_iov_limit(&mh, limit);
 		n = sendmsg(f->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EINTR)
@@ -336,8 +371,14 @@ static int tcp_relay_flush_upload(struct flow *f)
 		}
 		tcp_lwip_upload_consume(f, (size_t)n);
 		f->info.bytes_out += (uint64_t)n;
+		if (f->dstream) {
+			dns_stream_sent(f, (size_t)n);
+			/* A refused query may be at the head now. */
+			ret = dns_stream_check_upload(g, f);
+			if (ret)
+				return ret;
+		}
 	}
-	return 0;
 }
 
 /**
@@ -395,6 +436,8 @@ static int tcp_relay_read_host(struct tg_stack *g, struct flow *f)
 {
 	int i;
 
+	if (f->dstream)
+		return dns_stream_read_host(g, f);
 	if (!tcp_relay_retry_down(f))
 		return 0;
 
@@ -431,9 +474,10 @@ static uint32_t tcp_relay_wanted_events(const struct flow *f)
 {
 	uint32_t ev = 0;
 
-	if (f->tcp.upq_bytes)
+	if (f->dstream ? dns_stream_sendable(f) : f->tcp.upq_bytes)
 		ev |= EPOLLOUT;
-	if (!f->tcp.host_eof && !f->tcp.down_buf && tcp_lwip_send_space(f))
+	if (!f->tcp.host_eof && !f->tcp.down_buf && tcp_lwip_send_space(f) &&
+	    (!f->dstream || dns_stream_idle(f)))
 		ev |= EPOLLIN | EPOLLRDHUP;
 	return ev;
 }
@@ -446,7 +490,7 @@ static void tcp_relay_lwip_gone(struct tg_stack *g, struct flow *f)
 {
 	/* Data the program sent before its RST still goes out first. */
 	if (f->tcp.reset && f->fd >= 0)
-		tcp_relay_flush_upload(f);
+		tcp_relay_flush_upload(g, f);
 	tcp_relay_end(g, f, TG_END_RESET, true);
 }
 
@@ -475,7 +519,7 @@ void tcp_relay_service(struct tg_stack *g, struct flow *f)
 	}
 
 	/* Program -> host, then its FIN once the queue is empty. */
-	err = tcp_relay_flush_upload(f);
+	err = tcp_relay_flush_upload(g, f);
 	if (err)
 		goto reset;
 	if (f->tcp.in_fin && !f->tcp.upq_bytes && !f->tcp.out_shut) {
@@ -491,7 +535,8 @@ void tcp_relay_service(struct tg_stack *g, struct flow *f)
 		tcp_relay_lwip_gone(g, f);
 		return;
 	}
-	if (f->tcp.host_eof && !f->tcp.down_buf && !f->tcp.fin_sent) {
+	if (f->tcp.host_eof && !f->tcp.down_buf && !f->tcp.fin_sent &&
+	    (!f->dstream || dns_stream_idle(f))) {
 		f->tcp.fin_sent = true;
 		if (!f->tcp.out_shut)
 			tcp_lwip_shutdown_tx(f);

@@ -14,6 +14,10 @@ STEP, done in order, one line each on stdout:
                         HOST is an address (IPv6 in brackets) or a NAME
                         resolved by an earlier step: the first address of
                         NAME's latest answer
+    pipe:NAME,NAME...   A queries for the NAMEs, all written at once on one
+                        TCP connection to SERVER:53, answers read back
+                        (RFC 7766 pipelining): OK when every one came,
+                        with rcodes= in the order asked
     fake:NAME=ADDR@HOST:PORT
                         send, unasked, a DNS response that says NAME has
                         ADDR (A or AAAA, TTL 300) to HOST:PORT over UDP and
@@ -268,6 +272,41 @@ def step_flow(a, n, spec, proto, rest, known):
                   elapsed="%.3f" % (time.monotonic() - t0))
 
 
+def step_pipe(a, n, spec, rest):
+    t0 = time.monotonic()
+    names = rest.split(",")
+    ids = [int.from_bytes(os.urandom(2), "big") for _ in names]
+    out = b"".join(struct.pack("!H", len(q)) + q for q in
+                   (build_query(i, nm, T_A) for i, nm in zip(ids, names)))
+    rcodes, res = {}, "OK"
+    if not in_lab(a.server):
+        return report("NOTLAB", n=n, step=spec, elapsed="0")
+    try:
+        fam = socket.AF_INET6 if ":" in a.server else socket.AF_INET
+        with socket.socket(fam, socket.SOCK_STREAM) as s:
+            s.settimeout(a.timeout)
+            s.connect((a.server, 53))
+            s.sendall(out)
+            buf = b""
+            while len(rcodes) < len(names):
+                chunk = s.recv(65535)
+                if not chunk:
+                    res = "EOF"
+                    break
+                buf += chunk
+                while len(buf) >= 2 and len(buf) >= 2 + struct.unpack("!H", buf[:2])[0]:
+                    ln = struct.unpack("!H", buf[:2])[0]
+                    msg, buf = buf[2:2 + ln], buf[2 + ln:]
+                    if len(msg) >= 4:
+                        qid = struct.unpack("!H", msg[:2])[0]
+                        rcodes[qid] = RCODES.get(msg[3] & 15, str(msg[3] & 15))
+    except Exception as e:  # noqa: BLE001
+        res = err_name(e)
+    return report(res, n=n, step=spec,
+                  rcodes=",".join(rcodes.get(i, "-") for i in ids),
+                  elapsed="%.3f" % (time.monotonic() - t0))
+
+
 def step_fake(a, n, spec, rest):
     t0 = time.monotonic()
     what, _, where = rest.partition("@")
@@ -307,6 +346,8 @@ def main(argv):
             rc |= step_query(a, n, spec, kind, rest, known)
         elif kind in ("tcp", "udp"):
             rc |= step_flow(a, n, spec, kind, rest, known)
+        elif kind == "pipe":
+            rc |= step_pipe(a, n, spec, rest)
         elif kind == "fake":
             rc |= step_fake(a, n, spec, rest)
         else:

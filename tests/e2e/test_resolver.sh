@@ -31,8 +31,12 @@ lab_up
 export TG_TIMEOUT=40
 TG_POLICY_ARGS=()       # tungate-run's own default (deny) applies
 
-cp "$TG_E2E_DIR/logq.py" "$TG_TMP/logq.py"
+for f in logq.py dnsq.py; do
+	cp "$TG_E2E_DIR/$f" "$TG_TMP/$f"
+	chmod 644 "$TG_TMP/$f"
+done
 logq() { "$PY" "$TG_TMP/logq.py" "$@"; }
+DQ=("$PY" "$TG_TMP/dnsq.py" --server 127.0.0.1)
 L=$TG_TMP/flows.jsonl
 H=$HTTP_PORT
 TLS_PORT=8443
@@ -130,6 +134,33 @@ check "log: nosuch.test's query: denied" logq "$L" proto=udp host=nosuch.test ve
 	"dst=127.0.0.1:53" end=denied rule=default
 check "log: resolver flows are allowed as 'resolver', scope loopback" \
 	logq "$L" proto=tcp "dst=127.0.0.1:53" -- verdict=allow rule=resolver scope=loopback
+
+# ---- DNS over TCP ------------------------------------------------------------------
+
+# "options use-vc": the resolver library asks over TCP only. The gateway
+# relays TCP queries one message at a time: it learns from the answers and
+# answers refused names itself, as over UDP, also among pipelined queries.
+echo "  -- DNS over TCP (options use-vc)"
+printf 'nameserver 127.0.0.1\noptions use-vc\n' >"$TG_TMP/resolv.conf"
+rm -f "$L"
+sbx "$O" "$E" --log "$L" --allow "tcp:allowed.test:$H" -- sh -c "
+	echo getent \$(getent ahostsv4 allowed.test | awk 'NR == 1 { print \$1 }')
+	curl -sS -o /dev/null -w 'curl %{http_code}\n' http://allowed.test:$H/peer
+	getent hosts nosuch.test >/dev/null; echo nx \$?
+	${DQ[*]} pipe:allowed.test,nosuch.test,allowed.test,other.test,allowed.test
+"
+check "getent over TCP: $FAR4" test "$(line_of "$O" getent)" = "$FAR4"
+check "curl by name, resolved over TCP: allowed (the answer taught the name)" \
+	test "$(line_of "$O" curl)" = 200
+check "getent nosuch.test over TCP: not found" test "$(line_of "$O" nx)" = 2
+pipe=$(grep '^result=' "$O" | tail -n 1)
+check "5 pipelined queries, 2 refused: answers in order ($(kv rcodes "$pipe"))" test \
+	"$(kv result "$pipe") $(kv rcodes "$pipe")" = "OK NOERROR,NXDOMAIN,NOERROR,NXDOMAIN,NOERROR"
+check "log: the refused TCP query: denied, host=other.test" logq "$L" proto=tcp \
+	host=other.test verdict=deny -- "dst=127.0.0.1:53" end=denied
+check "log: curl's flow: host=allowed.test, from DNS over TCP" logq "$L" proto=tcp \
+	"dst=$FAR4:$H" -- verdict=allow host=allowed.test host_source=dns
+resolv 127.0.0.1
 
 # ---- no resolver -----------------------------------------------------------------
 
