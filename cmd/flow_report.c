@@ -485,10 +485,12 @@ bool flow_report_datagram_out(void *ctx, const struct tg_flow_info *fi,
 	*reply_len = 0;
 	if (!carries_dns(fi) || dns_parse_query(data, len, &q))
 		return true;
-	if (note && fi->resolver && !note->host[0])
-		note_host(note, q.name, "dns");	/* the session's first name */
-	if (policy_name_may_be_allowed(r->policy, q.name))
+	if (policy_name_may_be_allowed(r->policy, q.name)) {
+		/* A resolver session is logged with the first name it sent. */
+		if (note && fi->resolver && !note->host[0])
+			note_host(note, q.name, "dns");
 		return true;
+	}
 
 	/* A name no rule could let through: nothing about it leaves. */
 	memset(&rec, 0, sizeof(rec));

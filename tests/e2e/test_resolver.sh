@@ -132,6 +132,8 @@ check "log: the denied flow: host=other.test" logq "$L" proto=tcp "dst=$NEAR4:$H
 	verdict=deny host=other.test rule=default end=denied
 check "log: nosuch.test's query: denied" logq "$L" proto=udp host=nosuch.test verdict=deny -- \
 	"dst=127.0.0.1:53" end=denied rule=default
+check "log: no allowed record names nosuch.test (its session sent nothing)" \
+	eval '! grep "\"host\":\"nosuch.test\"" "$L" | grep -q "\"verdict\":\"allow\""'
 check "log: resolver flows are allowed as 'resolver', scope loopback" \
 	logq "$L" proto=tcp "dst=127.0.0.1:53" -- verdict=allow rule=resolver scope=loopback
 
