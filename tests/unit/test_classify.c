@@ -79,6 +79,35 @@ static void test_names(void **state)
 	assert_string_equal(tg_flow_end_name((enum tg_flow_end)999), "?");
 }
 
+/* Resolvers: address and port both; a loopback one stays a loopback
+ * scope (the per-packet path relays it instead of reflecting it) and is
+ * relayed to the same address on the host. */
+static void test_resolvers(void **state)
+{
+	struct tg_endpoint d, up;
+
+	(void)state;
+	cfg.resolvers[0] = ep("127.0.0.53", 53);
+	cfg.resolvers[1] = ep("2001:db8::53", 53);
+	cfg.n_resolvers = 2;
+	d = ep("127.0.0.53", 53);
+	assert_true(gateway_is_resolver(&cfg, &d));
+	assert_int_equal(gateway_classify(&cfg, &d, &up), TG_SCOPE_LOOPBACK);
+	assert_true(tg_endpoint_equal(&up, &d));
+	d = ep("2001:db8::53", 53);
+	assert_true(gateway_is_resolver(&cfg, &d));
+	d = ep("127.0.0.53", 5353);
+	assert_false(gateway_is_resolver(&cfg, &d));
+	d = ep("127.0.0.54", 53);
+	assert_false(gateway_is_resolver(&cfg, &d));
+	cfg.n_resolvers = 1;
+	d = ep("2001:db8::53", 53);
+	assert_false(gateway_is_resolver(&cfg, &d));
+	cfg.n_resolvers = 0;
+	d = ep("127.0.0.53", 53);
+	assert_false(gateway_is_resolver(&cfg, &d));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -86,6 +115,7 @@ int main(void)
 		cmocka_unit_test(test_own_loopback),
 		cmocka_unit_test(test_external),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_resolvers),
 	};
 
 	return cmocka_run_group_tests_name("classify", tests, setup, NULL);
