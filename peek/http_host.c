@@ -320,6 +320,7 @@ static enum peek_result http_decide(const struct http_request *req,
 	return PEEK_FOUND;
 }
 
+/* See peek.h */
 enum peek_result peek_http_host(const uint8_t *data, size_t len, char *name,
 				size_t cap)
 {
@@ -330,6 +331,8 @@ enum peek_result peek_http_host(const uint8_t *data, size_t len, char *name,
 
 	if (cap)
 		name[0] = '\0';
+	if (!len)
+		return PEEK_MORE;
 	len = MIN(len, (size_t)PEEK_MAX);
 
 	complete = http_line(data, len, 0, &n, &next);
@@ -377,6 +380,7 @@ static bool peek_numeric_label(const char *l, size_t n)
 	return true;
 }
 
+/* See peek.h */
 bool peek_hostname(const uint8_t *src, size_t len, char *name, size_t cap)
 {
 	size_t i, label = 0;
@@ -412,6 +416,7 @@ bad:
 	return false;
 }
 
+/* See peek.h */
 enum peek_result peek_name(const uint8_t *data, size_t len, char *name,
 			   size_t cap, enum peek_kind *kind)
 {
@@ -438,6 +443,7 @@ enum peek_result peek_name(const uint8_t *data, size_t len, char *name,
 	return r;
 }
 
+/* See peek.h */
 const char *peek_kind_name(enum peek_kind kind)
 {
 	switch (kind) {

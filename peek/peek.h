@@ -84,7 +84,7 @@ enum peek_result peek_name(const uint8_t *data, size_t len, char *name,
  * Records must be handshake records (22) of version 0x0301 to 0x0304,
  * 1 to 2^14 bytes long, carrying a ClientHello whose every length fits its
  * container. Bytes after the ClientHello are not looked at. Uses PEEK_MAX
- * bytes of stack when the ClientHello spans records.
+ * bytes of stack.
  *
  * Return: PEEK_FOUND; PEEK_MORE while the ClientHello is incomplete;
  * PEEK_NONE without server_name, with a name that is no hostname, or for

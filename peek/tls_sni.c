@@ -10,10 +10,10 @@
  * message: type 1, a 24-bit length, the body.
  *
  * tls_gather() walks the records at the start of the data, checking each
- * header as soon as its bytes are there, until the handshake message is
- * whole. A message that lies in its first record is read where it is;
- * one that spans records is copied into a buffer on the stack. A message
- * that could not end within PEEK_MAX bytes of records is PEEK_NONE at once.
+ * header and the message type as soon as their bytes are there, and
+ * copies the payloads into a buffer on the stack until the handshake
+ * message is whole. A message that could not end within PEEK_MAX bytes of
+ * records is PEEK_NONE as soon as its length is known.
  *
  * tls_client_hello() then reads the body with struct tls_buf, a cursor
  * whose every read is checked against the container it was cut from:
@@ -170,17 +170,15 @@ static enum peek_result tls_record_header(const uint8_t *h, size_t have,
 }
 
 /**
- * tls_hs_header() - check the handshake header once its 4 bytes are known
- * @h:		the header
+ * tls_hs_length() - the length of a handshake message, from its header
+ * @h:		the header, all 4 bytes (its type is checked by the caller)
  * @msg_len:	output: header and body length
  *
- * Return: PEEK_FOUND; PEEK_OTHER if it is no ClientHello; PEEK_NONE if
- * the message could not end within PEEK_MAX bytes of records
+ * Return: PEEK_FOUND, or PEEK_NONE if the message could not end within
+ * PEEK_MAX bytes of records
  */
-static enum peek_result tls_hs_header(const uint8_t *h, size_t *msg_len)
+static enum peek_result tls_hs_length(const uint8_t *h, size_t *msg_len)
 {
-	if (h[0] != TLS_HS_CLIENT_HELLO)
-		return PEEK_OTHER;
 	*msg_len = TLS_HS_HDR + ((size_t)h[1] << 16 | (size_t)h[2] << 8 | h[3]);
 	if (*msg_len > PEEK_MAX - TLS_RECORD_HDR)
 		return PEEK_NONE;
@@ -191,11 +189,14 @@ static enum peek_result tls_hs_header(const uint8_t *h, size_t *msg_len)
  * tls_gather() - the handshake message at the start of @data, made whole
  * @data:	records
  * @len:	their length, at most PEEK_MAX
- * @buf:	room for the message if it spans records, PEEK_MAX bytes
- * @msg:	output: the whole message, header included, in @data or @buf
+ * @buf:	room for the message, PEEK_MAX bytes
+ * @msg:	output: the whole message, header included, in @buf
+ *
+ * The message's first byte, in the first record, must say ClientHello.
  *
  * Return: PEEK_FOUND with @msg set; PEEK_MORE if it is not whole yet;
- * PEEK_NONE or PEEK_OTHER as tls_record_header() and tls_hs_header() say
+ * PEEK_OTHER if a record header or the message type is wrong; PEEK_NONE
+ * as tls_hs_length() says
  */
 static enum peek_result tls_gather(const uint8_t *data, size_t len,
 				   uint8_t *buf, struct tls_buf *msg)
@@ -204,7 +205,7 @@ static enum peek_result tls_gather(const uint8_t *data, size_t len,
 	enum peek_result r;
 
 	while (pos < len) {
-		size_t avail, n;
+		size_t avail;
 
 		r = tls_record_header(data + pos, len - pos, &frag_len);
 		if (r != PEEK_FOUND)
@@ -214,29 +215,16 @@ static enum peek_result tls_gather(const uint8_t *data, size_t len,
 		if (!have && avail && data[pos] != TLS_HS_CLIENT_HELLO)
 			return PEEK_OTHER;
 
-		/* The whole message in the first record: read it in place */
-		if (!have && avail >= TLS_HS_HDR) {
-			r = tls_hs_header(data + pos, &msg_len);
-			if (r != PEEK_FOUND)
-				return r;
-			if (msg_len <= avail) {
-				msg->p = data + pos;
-				msg->len = msg_len;
-				return PEEK_FOUND;
-			}
-		}
-
-		n = msg_len ? MIN(avail, msg_len - have) : avail;
-		memcpy(buf + have, data + pos, n);
-		if (!msg_len && have < TLS_HS_HDR && have + n >= TLS_HS_HDR) {
-			r = tls_hs_header(buf, &msg_len);
-			if (r != PEEK_FOUND)
-				return r;
-			n = MIN(avail, msg_len - have);
-		}
-		have += n;
+		/* have + avail <= len <= PEEK_MAX */
+		memcpy(buf + have, data + pos, avail);
+		have += avail;
 		pos += avail;
 
+		if (!msg_len && have >= TLS_HS_HDR) {
+			r = tls_hs_length(buf, &msg_len);
+			if (r != PEEK_FOUND)
+				return r;
+		}
 		if (msg_len && have >= msg_len) {
 			msg->p = buf;
 			msg->len = msg_len;
@@ -357,6 +345,7 @@ static enum peek_result tls_client_hello(struct tls_buf msg, char *name,
 	return r;
 }
 
+/* See peek.h */
 enum peek_result peek_tls_sni(const uint8_t *data, size_t len, char *name,
 			      size_t cap)
 {

@@ -16,7 +16,7 @@ command -v clang >/dev/null || { echo "fuzz: clang is needed (apt-get install cl
 
 # Pure sources a harness may need; the linker keeps only what is used.
 srcs="$top/util/util.c $top/stack/packet_parse.c $top/stack/packet_build.c"
-for f in "$top"/policy/*.c "$top"/dns/*.c; do [ -f "$f" ] && srcs="$srcs $f"; done
+for f in "$top"/policy/*.c "$top"/dns/*.c "$top"/peek/*.c; do [ -f "$f" ] && srcs="$srcs $f"; done
 
 mkdir -p "$build/fuzz"
 status=0
@@ -30,7 +30,7 @@ for h in "$top"/tests/fuzz/fuzz_*.c; do
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
 		-I"$top" -I"$top/stack" "$h" $srcs $(pkg-config --libs json-c ldns) -o "$bin"
 	echo "== $name: running ${seconds}s"
-	if (cd "$build/fuzz" && "$bin" -max_total_time="$seconds" \
+	if (cd "$build/fuzz" && "$bin" -max_total_time="$seconds" -max_len=20000 \
 			-print_final_stats=1 "$corpus" >"$bin.log" 2>&1); then
 		tail -n 6 "$bin.log"
 	else

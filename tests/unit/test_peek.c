@@ -103,7 +103,8 @@ static const uint8_t hello_nosni[] = {
 	0xab, 0xad, 0x21, 0x77, 0x24, 0x42, 0x5b, 0x16, 0x21,
 };
 
-/* curl https://curl.x.test:PORT/ (curl 7.88.1, OpenSSL; 512-byte record with padding) */
+/* curl https://curl.x.test:PORT/ (curl 7.88.1 on OpenSSL 3.0; a 512-byte
+ * record, with the padding extension) */
 static const uint8_t hello_curl[] = {
 	0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03, 0xd3,
 	0x0d, 0x62, 0x85, 0x76, 0x3d, 0xa5, 0x07, 0x63, 0xee, 0x5b, 0x65, 0x4e,
@@ -152,12 +153,12 @@ static const uint8_t hello_curl[] = {
 };
 
 /* Layout of the ClientHellos hello_msg() builds: offsets in the message */
-#define HS_SID_LEN	38		/* after type, length, version, random */
-#define HS_SUITES_LEN	71		/* after a 32-byte session id */
-#define HS_COMP_LEN	77		/* after two cipher suites */
-#define HS_EXTS_LEN	79
+#define HS_SID_LEN	38	/* after type, length, version, random */
+#define HS_SUITES_LEN	71	/* after a 32-byte session id */
+#define HS_COMP_LEN	77	/* after two cipher suites */
+#define HS_EXTS_LEN	79	/* after one compression method */
 #define HS_EXTS		81
-#define REC		5		/* record header */
+#define REC		5	/* record header */
 
 #define EXT_SERVER_NAME	0
 #define EXT_PADDING	21
@@ -241,8 +242,11 @@ static void ext_sni(struct msg *e, const char *host)
 	ext_sni_list(e, &list);
 }
 
-/* A ClientHello message, header included; @exts NULL: no extensions */
-static void hello_msg(struct msg *m, const struct msg *exts)
+/* A ClientHello message, header included, with a session id, cipher
+ * suites and compression methods of the given lengths (consistent, but
+ * maybe not allowed); @exts NULL: no extensions */
+static void hello_fields(struct msg *m, size_t sid, size_t suites,
+			 size_t comp, const struct msg *exts)
 {
 	size_t body;
 
@@ -251,14 +255,12 @@ static void hello_msg(struct msg *m, const struct msg *exts)
 	msg_fill(m, 0, 3);			/* length, below */
 	msg_u16(m, 0x0303);
 	msg_fill(m, 0xaa, 32);			/* random */
-	msg_u8(m, 32);
-	msg_fill(m, 0xbb, 32);			/* session id */
-	msg_u16(m, 4);
-	msg_u16(m, 0x1301);
-	msg_u16(m, 0xc02f);
-	msg_u8(m, 1);
-	msg_u8(m, 0);				/* null compression */
-	assert_int_equal(m->len, HS_EXTS_LEN);
+	msg_u8(m, (uint8_t)sid);
+	msg_fill(m, 0xbb, sid);
+	msg_u16(m, suites);
+	msg_fill(m, 0x13, suites);
+	msg_u8(m, (uint8_t)comp);
+	msg_fill(m, 0, comp);			/* null compression */
 	if (exts) {
 		msg_u16(m, exts->len);
 		msg_bytes(m, exts->b, exts->len);
@@ -267,6 +269,14 @@ static void hello_msg(struct msg *m, const struct msg *exts)
 	m->b[1] = (uint8_t)(body >> 16);
 	m->b[2] = (uint8_t)(body >> 8);
 	m->b[3] = (uint8_t)body;
+}
+
+/* The usual ClientHello: the HS_* offsets hold */
+static void hello_msg(struct msg *m, const struct msg *exts)
+{
+	hello_fields(m, 32, 4, 1, exts);
+	assert_int_equal(m->b[HS_SID_LEN], 32);
+	assert_int_equal(m->b[HS_COMP_LEN], 1);
 }
 
 /* A ClientHello with a server_name of @host and nothing else */
@@ -399,8 +409,8 @@ static void expect_prefixes_more(peek_fn fn, const uint8_t *b, size_t len)
 	for (i = 0; i < len; i++) {
 		r = run(fn, b, i, name, sizeof(name));
 		if (r != PEEK_MORE)
-			fail_msg("prefix of %zu of %zu bytes: %d, not PEEK_MORE",
-				 i, len, r);
+			fail_msg("prefix of %zu of %zu bytes: %d, not MORE", i,
+				 len, r);
 	}
 }
 
@@ -627,6 +637,35 @@ static void test_tls_bad_lengths(void **state)
 	}
 }
 
+/* Fields whose lengths add up, but are not allowed */
+static void test_tls_bad_fields(void **state)
+{
+	const struct {
+		size_t sid, suites, comp;
+		enum peek_result want;
+	} cases[] = {
+		{ 32, 4, 1, PEEK_FOUND },
+		{ 0, 2, 1, PEEK_FOUND },
+		{ 1, 200, 3, PEEK_FOUND },
+		{ 33, 4, 1, PEEK_OTHER },
+		{ 255, 4, 1, PEEK_OTHER },
+		{ 0, 0, 1, PEEK_OTHER },
+		{ 0, 3, 1, PEEK_OTHER },
+		{ 0, 2, 0, PEEK_OTHER },
+	};
+	struct msg hs, e = { .len = 0 };
+	size_t i;
+
+	(void)state;
+	ext_sni(&e, "f.test");
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		hello_fields(&hs, cases[i].sid, cases[i].suites, cases[i].comp,
+			     &e);
+		expect_hs(&hs, cases[i].want,
+			  cases[i].want == PEEK_FOUND ? "f.test" : NULL);
+	}
+}
+
 /* The handshake length disagreeing with what the fields say */
 static void test_tls_bad_hs_length(void **state)
 {
@@ -749,6 +788,27 @@ static void test_tls_sni_lists(void **state)
 	sni_entry(&list, 0, "a.test", 6);
 	sni_entry(&list, 0, "b.test", 6);
 	ext_sni_list(&e, &list);
+	hello_msg(&hs, &e);
+	expect_hs(&hs, PEEK_OTHER, NULL);
+
+	/* An empty list, or none at all */
+	e.len = 0;
+	ext_add(&e, EXT_SERVER_NAME, "\0\0", 2);
+	hello_msg(&hs, &e);
+	expect_hs(&hs, PEEK_OTHER, NULL);
+	e.len = 0;
+	ext_add(&e, EXT_SERVER_NAME, "", 0);
+	hello_msg(&hs, &e);
+	expect_hs(&hs, PEEK_OTHER, NULL);
+
+	/* A whole list, then a byte more in the extension */
+	e.len = list.len = 0;
+	sni_entry(&list, 0, "a.test", 6);
+	msg_u16(&e, EXT_SERVER_NAME);
+	msg_u16(&e, list.len + 3);
+	msg_u16(&e, list.len);
+	msg_bytes(&e, list.b, list.len);
+	msg_u8(&e, 0);
 	hello_msg(&hs, &e);
 	expect_hs(&hs, PEEK_OTHER, NULL);
 
@@ -1009,7 +1069,8 @@ static void test_http_line_ends(void **state)
 		  NULL },
 		{ "GET / HTTP/1.1\r\nHost: a.test\rX: y\r\n\r\n", PEEK_OTHER,
 		  NULL },
-		{ "GET / HTTP/1.1\r\r\nHost: a.test\r\n\r\n", PEEK_OTHER, NULL },
+		{ "GET / HTTP/1.1\r\r\nHost: a.test\r\n\r\n", PEEK_OTHER,
+		  NULL },
 	};
 
 	(void)state;
@@ -1053,8 +1114,8 @@ static void test_http_connect(void **state)
 		  "Host: tunnel.example:443\r\n\r\n", PEEK_FOUND,
 		  "tunnel.example" },
 		/* The target is where the proxy connects, whatever Host says */
-		{ "CONNECT target.test:443 HTTP/1.1\r\nHost: proxy.test\r\n\r\n",
-		  PEEK_FOUND, "target.test" },
+		{ "CONNECT target.test:443 HTTP/1.1\r\n"
+		  "Host: proxy.test\r\n\r\n", PEEK_FOUND, "target.test" },
 		{ "CONNECT target.test:443 HTTP/1.0\r\n\r\n", PEEK_FOUND,
 		  "target.test" },
 		{ "CONNECT [2001:db8::1]:443 HTTP/1.1\r\nHost: a.test\r\n\r\n",
@@ -1088,10 +1149,15 @@ static void test_http_absolute_form(void **state)
 		  PEEK_NONE, NULL },
 		{ "GET http:abs.test HTTP/1.1\r\nHost: abs.test\r\n\r\n",
 		  PEEK_NONE, NULL },
+		{ "GET http:xxabs.test HTTP/1.1\r\nHost: abs.test\r\n\r\n",
+		  PEEK_NONE, NULL },
 		{ "GET http://abs.test/ HTTP/1.1\r\n\r\n", PEEK_NONE, NULL },
-		/* Origin-form paths with a colon are not absolute */
+		/* Origin-form paths with a colon are not absolute, nor is what
+		 * has no scheme (starting with a letter) before its colon */
 		{ "GET /a:b HTTP/1.1\r\nHost: abs.test\r\n\r\n", PEEK_FOUND,
 		  "abs.test" },
+		{ "GET 1ab://other.test/ HTTP/1.1\r\nHost: abs.test\r\n\r\n",
+		  PEEK_FOUND, "abs.test" },
 	};
 
 	(void)state;
@@ -1102,6 +1168,7 @@ static void test_http_malformed(void **state)
 {
 	static const struct http_case cases[] = {
 		{ "GET  / HTTP/1.1\r\nHost: a.test\r\n\r\n", PEEK_OTHER, NULL },
+		{ "GET  HTTP/1.1\r\nHost: a.test\r\n\r\n", PEEK_OTHER, NULL },
 		{ "GET / HTTP/1.1 \r\nHost: a.test\r\n\r\n", PEEK_OTHER, NULL },
 		{ "GET\t/ HTTP/1.1\r\nHost: a.test\r\n\r\n", PEEK_OTHER, NULL },
 		{ "GET /\x01 HTTP/1.1\r\nHost: a.test\r\n\r\n", PEEK_OTHER,
@@ -1309,6 +1376,18 @@ static void test_hostname_lengths(void **state)
 	strcpy(in + 253, "b.");
 	assert_false(hostname(in, name, sizeof(name)));
 
+	/* However much room there is */
+	{
+		char big[512];
+
+		for (i = 0; i < 254; i++)
+			in[i] = i % 64 == 63 ? '.' : 'c';
+		in[254] = '\0';
+		assert_false(hostname(in, big, sizeof(big)));
+		in[253] = '\0';
+		assert_true(hostname(in, big, sizeof(big)));
+	}
+
 	/* Room for the name and its NUL, or nothing */
 	assert_true(hostname("abc.d", name, 6));
 	assert_string_equal(name, "abc.d");
@@ -1317,6 +1396,20 @@ static void test_hostname_lengths(void **state)
 	assert_string_equal(name, "");
 	assert_false(hostname("a", name, 1));
 	assert_false(hostname("a", name, 0));
+	{
+		/* Not even a NUL is written with no room (ASan watches) */
+		char *none = malloc(1);
+
+		assert_non_null(none);
+		assert_false(hostname("a", none + 1, 0));
+		assert_int_equal(peek_tls_sni(hello_openssl13,
+					      sizeof(hello_openssl13),
+					      none + 1, 0), PEEK_NONE);
+		assert_int_equal(peek_http_host((const uint8_t *)request_curl,
+						strlen(request_curl),
+						none + 1, 0), PEEK_NONE);
+		free(none);
+	}
 
 	/* Bytes are counted, not C strings */
 	assert_false(peek_hostname((const uint8_t *)"a\0b", 3, name,
@@ -1397,6 +1490,7 @@ int main(void)
 		cmocka_unit_test(test_tls_bad_second_record),
 		cmocka_unit_test(test_tls_not_client_hello),
 		cmocka_unit_test(test_tls_bad_lengths),
+		cmocka_unit_test(test_tls_bad_fields),
 		cmocka_unit_test(test_tls_bad_hs_length),
 		cmocka_unit_test(test_tls_no_extensions),
 		cmocka_unit_test(test_tls_sni_names),
