@@ -204,7 +204,7 @@ resolv 127.0.0.1
 echo "  -- web1.test and web2.test share $FAR4; only web1.test is allowed"
 rm -f "$L"
 W23=(--allow "tcp:web2.test:$ECHO_PORT" --allow "tcp:web3.test:$ECHO_PORT")
-sbx "$O" "$E" --log "$L" --allow "tcp:web1.test:$H" --allow "tcp:web1.test:$TLS_PORT" "${W23[@]}" -- sh -c "
+sbx "$O" "$E" --summary --log "$L" --allow "tcp:web1.test:$H" --allow "tcp:web1.test:$TLS_PORT" "${W23[@]}" -- sh -c "
 	getent ahostsv4 web2.test >/dev/null; getent ahostsv4 web1.test >/dev/null
 	curl -sS -m 5 -o /dev/null -w 'web1 %{http_code}\n' http://web1.test:$H/peer
 	curl -sS -m 5 -o /dev/null http://web2.test:$H/peer 2>/dev/null; echo web2 \$?
@@ -230,6 +230,13 @@ check "log: SNI web1.test: allowed, host_source=sni" logq "$L" proto=tcp \
 	"dst=$FAR4:$TLS_PORT" host=web1.test -- verdict=allow host_source=sni
 check "log: SNI web2.test: denied, host_source=sni" logq "$L" proto=tcp \
 	"dst=$FAR4:$TLS_PORT" host=web2.test -- verdict=deny host_source=sni
+# --summary: one row per name, protocol, port and verdict (not per address)
+row() { awk -v d="$1" -v p="$2" -v n="$3" -v v="$4" '$1 == d && $2 == p && $3 == n && $NF == v' "$E"; }
+check "--summary: a row for web1.test tcp $H allow, by name: '$(row web1.test tcp "$H" allow)'" \
+	test -n "$(row web1.test tcp "$H" allow)"
+check "--summary: a row for web2.test tcp $TLS_PORT deny, by name: '$(row web2.test tcp "$TLS_PORT" deny)'" \
+	test -n "$(row web2.test tcp "$TLS_PORT" deny)"
+check "--summary: no row for the shared address itself" eval '! grep -q "^ *$FAR4 " "$E"'
 
 echo "  -- an address never resolved, a name rule for its port"
 rm -f "$L"
