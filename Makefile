@@ -5,7 +5,8 @@
 #   make test       deps + -Werror build + unit tests (plain and ASan/UBSan)
 #                   + end-to-end tests as root and as an unprivileged user
 #   make demo       build, then run a program in the sandbox (tests/demo.sh)
-#   make bench      throughput and resource figures (bench/)
+#   make bench      tungate against the kernel path, slirp4netns and pasta
+#                   (bench/run.sh; QUICK=1: under 3 minutes)
 #   make fuzz       run the fuzz harnesses for a while (clang, libFuzzer)
 #   make install    install tungate-run into $(DESTDIR)$(PREFIX)/bin
 #   make check      static analysis (cppcheck)
@@ -19,6 +20,7 @@ PREFIX  ?= /usr/local
 SAN     ?= 0
 WERROR  ?= 0
 V       ?= 0
+QUICK   ?= 0
 
 ifeq ($(SAN),1)
 OUT     := $(BUILD)/asan
@@ -154,8 +156,10 @@ demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tests/demo.sh $(RUN_BIN)
 
-bench: $(RUN_BIN)
-	$(Q)bench/run.sh $(RUN_BIN)
+bench:
+	$(Q)build-aux/deps.sh $(BUILD)/lwip --bench
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)QUICK=$(QUICK) bench/run.sh $(RUN_BIN)
 
 fuzz:
 	$(Q)tests/fuzz/run.sh $(BUILD)

@@ -3,7 +3,9 @@
 # fetch lwIP's source (build-aux/fetch-lwip.sh). Installs only what is
 # missing; a second run is a few dpkg queries and nothing else.
 #
-# Usage: deps.sh LWIP_DESTDIR
+# Usage: deps.sh LWIP_DESTDIR [--bench]
+#   --bench also installs what `make bench` compares against and draws
+#   with: slirp4netns, passt (pasta), gnuplot-nox.
 set -eu
 
 # Build: compiler, pkg-config, dpkg-source (unpacks Debian's lwip source),
@@ -15,6 +17,8 @@ packages="build-essential pkg-config dpkg-dev debian-archive-keyring xz-utils
 	libnl-3-dev libnl-route-3-dev libcap-dev libjson-c-dev libcmocka-dev libldns-dev
 	iproute2 util-linux curl python3 iperf3 procps dnsmasq-base
 	bind9-dnsutils openssl git python3-pip"
+
+[ "${2:-}" = --bench ] && packages="$packages slirp4netns passt gnuplot-nox"
 
 missing=
 for p in $packages; do

@@ -25,6 +25,7 @@
 #include "lwip/ip_addr.h"
 #include "lwip/pbuf.h"
 #include "lwip/tcp.h"
+#include "lwip/priv/tcp_priv.h"
 
 #include "stack/gateway.h"
 #include "stack/lwip_glue.h"
@@ -168,12 +169,43 @@ void tcp_lwip_close_listeners(void)
 	}
 }
 
+/**
+ * tcp_lwip_forget_time_wait() - drop lwIP's TIME-WAIT pcb of @f's
+ * addresses, if any: the gateway admitted a new connection on them
+ *
+ * The program's kernel reuses a source port as soon as its side is closed;
+ * lwIP, which closed first, still holds the old connection in TIME-WAIT and
+ * would answer the new SYN with an ACK for the old one, leaving the program
+ * to retransmit its SYN a second later. Linux itself lets a new SYN take
+ * over a TIME-WAIT connection; this does the same.
+ */
+static void tcp_lwip_forget_time_wait(const struct flow *f)
+{
+	ip_addr_t local, remote;
+	struct tcp_pcb *pcb;
+
+	lwip_glue_ipaddr(&local, &f->info.dst);
+	lwip_glue_ipaddr(&remote, &f->info.src);
+	for (pcb = tcp_tw_pcbs; pcb; pcb = pcb->next) {
+		if (pcb->local_port == f->info.dst.port &&
+		    pcb->remote_port == f->info.src.port &&
+		    ip_addr_cmp(&pcb->local_ip, &local) &&
+		    ip_addr_cmp(&pcb->remote_ip, &remote)) {
+			tcp_abort(pcb);		/* frees a TIME-WAIT pcb */
+			return;
+		}
+	}
+}
+
 int tcp_lwip_feed_packet(struct tg_stack *g, const struct flow *f,
 			 const uint8_t *pkt, size_t len)
 {
 	int ret = tcp_lwip_listen_port(g, f->info.dst.port);
 
-	return ret ? ret : lwip_glue_input(pkt, len, &f->info.dst);
+	if (ret)
+		return ret;
+	tcp_lwip_forget_time_wait(f);
+	return lwip_glue_input(pkt, len, &f->info.dst);
 }
 
 int tcp_lwip_feed_syn(struct tg_stack *g, struct flow *f)
@@ -183,6 +215,7 @@ int tcp_lwip_feed_syn(struct tg_stack *g, struct flow *f)
 	ret = tcp_lwip_listen_port(g, f->info.dst.port);
 	if (ret)
 		return ret;
+	tcp_lwip_forget_time_wait(f);
 	ret = lwip_glue_input(f->tcp.syn, f->tcp.syn_len, &f->info.dst);
 	free(f->tcp.syn);
 	f->tcp.syn = NULL;
