@@ -13,6 +13,7 @@
  * sees the job stop and continue as one.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -171,6 +172,60 @@ static void setup_stack(struct run *r, const struct options *o,
 		die("starting the gateway: %m");
 }
 
+/**
+ * close_all_but() - close every descriptor except @a and @b
+ */
+static void close_all_but(int a, int b)
+{
+	unsigned int lo = (unsigned int)MIN(a, b), hi = (unsigned int)MAX(a, b);
+
+	if (lo > 0)
+		close_range(0, lo - 1, 0);
+	if (hi > lo + 1)
+		close_range(lo + 1, hi - 1, 0);
+	close_range(hi + 1, ~0U, 0);
+}
+
+/**
+ * tun_teardown_in_background() - let a child close the TUN device last
+ * @tun_fd:	the TUN descriptor (the caller closes its own copy as usual)
+ *
+ * The last close of a TUN descriptor unregisters the device, and the
+ * kernel waits for an RCU grace period there: about 20 ms measured, most of
+ * what `tungate-run true` costs. The program has ended and every flow with
+ * it; nothing more can pass through the device, so the wait need not delay
+ * our exit status: a child keeps a reference, everything else closed, and
+ * drops it once we are gone (end of file on a pipe only we hold open). If
+ * the pipe or fork() fails, the close just waits.
+ */
+static void tun_teardown_in_background(int tun_fd)
+{
+	int p[2];
+	char c;
+
+	if (pipe2(p, O_CLOEXEC))
+		return;
+	switch (fork()) {
+	case -1:
+		close(p[0]);
+		close(p[1]);
+		return;
+	case 0:
+		break;
+	default:
+		close(p[0]);	/* p[1] stays open until we exit */
+		return;
+	}
+	/* Nothing but the TUN and the pipe: the caller's own pipes must see
+	 * end of file when we exit, not 20 ms later. */
+	close(p[1]);
+	close_all_but(tun_fd, p[0]);
+	while (read(p[0], &c, 1) < 0 && errno == EINTR)
+		;
+	close(tun_fd);
+	_exit(0);
+}
+
 int main(int argc, char **argv)
 {
 	struct run r = { .sigfd = -1 };
@@ -238,6 +293,7 @@ int main(int argc, char **argv)
 		kill(r.sb.pid, SIGKILL);
 		waitpid(r.sb.pid, &r.status, 0);
 	}
+	tun_teardown_in_background(tun_fd);
 	tg_stack_free(r.stack);
 	close(r.sigfd);
 	flow_report_finish(&r.report, stderr);
