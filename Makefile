@@ -117,12 +117,12 @@ $(LIB): $(LIB_OBJS)
 
 $(RUN_BIN): $(OBJ)/cmd/tungate_run.o $(LIB) $(LWIP_LIB)
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $< $(LIB) $(LWIP_LIB) $(LIBS)
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $< -Wl,--start-group $(LIB) $(LWIP_LIB) -Wl,--end-group $(LIBS)
 
 $(OUT)/tests/%: $(OBJ)/tests/unit/%.o $(LIB) $(LWIP_LIB)
 	$(call msg,LD,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $< $(LIB) $(LWIP_LIB) $(LIBS) -lcmocka
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $< -Wl,--start-group $(LIB) $(LWIP_LIB) -Wl,--end-group $(LIBS) -lcmocka
 
 # Unit tests: each cmocka runner prints its own summary; tests/unit/run.sh
 # adds a closing line counting the tests of all runners.
