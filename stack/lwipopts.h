@@ -82,6 +82,9 @@
 /* Checksums lwIP does compute (what it sends) use a 64-bit-wide routine. */
 #include "stack/checksum.h"
 #define LWIP_CHKSUM                     tg_checksum
+/* ...computed while tcp_write() copies data in: one pass, not two. */
+#define LWIP_CHECKSUM_ON_COPY           1
+#define LWIP_CHKSUM_COPY(dst, src, len) tg_checksum_copy(dst, src, len)
 
 /* --- TCP --------------------------------------------------------------- */
 #define LWIP_TCP                        1
