@@ -146,6 +146,7 @@ static void setup_stack(struct run *r, const struct options *o,
 {
 	struct tg_stack_config sc = {
 		.tun_fd = tun_fd,
+		.vnet_hdr = nc->vnet_hdr,
 		.mtu = nc->mtu,
 		.gateway4 = nc->addrs.gateway4,
 		.gateway6 = nc->addrs.gateway6,
@@ -252,6 +253,7 @@ int main(int argc, char **argv)
 
 	netns_config_default(&nc);
 	nc.mtu = o.mtu;
+	nc.vnet_hdr = true;	/* checksum offload: docs/design.md */
 
 	block_signals(&saved, &watched);
 	netns_userns_enter();

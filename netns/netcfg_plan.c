@@ -243,6 +243,7 @@ int netcfg_plan_build(const struct netns_config *cfg, struct netcfg_plan *plan)
 	memcpy(plan->tun_name, cfg->tun_name, sizeof(plan->tun_name));
 	plan->ipv6 = ipv6;
 	plan->capture_loopback = cfg->capture_loopback;
+	plan->vnet_hdr = cfg->vnet_hdr;
 	plan->mtu = cfg->mtu;
 	plan->txqueuelen = cfg->txqueuelen;
 

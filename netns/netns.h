@@ -57,6 +57,11 @@ struct netns_addrs {
  * @addrs:	addresses of the link
  * @capture_loopback: route the sandbox's own loopback traffic through the
  *		gateway (true; netns/loopback_capture.c)
+ * @vnet_hdr:	each packet on the TUN descriptor carries a struct
+ *		virtio_net_hdr, and the device takes and hands over packets
+ *		whose TCP/UDP checksum is left to be filled in (TUN_F_CSUM):
+ *		neither the sandbox's kernel nor the gateway sums the payload
+ *		(false; tungate-run sets it)
  */
 struct netns_config {
 	char tun_name[IFNAMSIZ];
@@ -64,6 +69,7 @@ struct netns_config {
 	unsigned int txqueuelen;
 	struct netns_addrs addrs;
 	bool capture_loopback;
+	bool vnet_hdr;
 };
 
 #define NETNS_MTU_MIN		1280
@@ -160,6 +166,7 @@ struct netcfg_plan {
 	struct netcfg_rule rules[NETCFG_MAX_RULES];
 	unsigned int n_rules;
 	bool capture_loopback;
+	bool vnet_hdr;
 };
 
 /**

@@ -14,6 +14,8 @@ struct nl_sock;
  * tun_open() - create a TUN device in the calling thread's network namespace
  * @name:	requested device name
  * @actual:	output: the name the kernel gave it, IFNAMSIZ bytes
+ * @vnet_hdr:	also IFF_VNET_HDR (a struct virtio_net_hdr before each
+ *		packet) with checksum offload (TUN_F_CSUM)
  *
  * Opens /dev/net/tun (O_RDWR, O_NONBLOCK, O_CLOEXEC) and attaches it to a new
  * IFF_TUN | IFF_NO_PI device, never persistent: the device goes away with the
@@ -21,7 +23,7 @@ struct nl_sock;
  *
  * Return: the descriptor
  */
-int tun_open(const char *name, char actual[IFNAMSIZ]);
+int tun_open(const char *name, char actual[IFNAMSIZ], bool vnet_hdr);
 
 /**
  * netcfg_apply() - apply @plan in the network namespace @sk talks to

@@ -380,7 +380,7 @@ static int sandbox_setup_inside(void *arg)
 	struct nl_sock *sk;
 	int fd, err;
 
-	fd = tun_open(plan->tun_name, plan->tun_name);
+	fd = tun_open(plan->tun_name, plan->tun_name, plan->vnet_hdr);
 
 	sk = nl_socket_alloc();
 	if (!sk)

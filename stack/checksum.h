@@ -15,14 +15,4 @@
  */
 unsigned short tg_checksum(const void *data, int len);
 
-/**
- * tg_checksum_copy() - copy @len bytes from @src to @dst and sum them
- * @dst:	destination, any alignment (the sum is as tg_checksum(@dst))
- * @src:	source, not overlapping @dst
- * @len:	bytes
- *
- * Return: tg_checksum(@dst, @len) after the copy
- */
-unsigned short tg_checksum_copy(void *dst, const void *src, int len);
-
 #endif /* TUNGATE_CHECKSUM_H */

@@ -15,6 +15,7 @@
  * once per batch, not once per packet.
  */
 #include <errno.h>
+#include <linux/virtio_net.h>
 #include <malloc.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -384,9 +385,10 @@ struct tg_stack *tg_stack_new(const struct tg_stack_config *cfg)
 	if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
 		seed = now_ms();
 	g->tun_buf = malloc(GATEWAY_PACKET_MAX);
+	g->rx_hdr = calloc(1, sizeof(*g->rx_hdr));
 	g->buf = malloc(GATEWAY_PACKET_MAX);
 	ret = flow_table_init(&g->flows, cfg->max_flows, seed);
-	if (!g->tun_buf || !g->buf || ret)
+	if (!g->tun_buf || !g->buf || !g->rx_hdr || ret)
 		goto fail_errno;
 
 	g->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -409,6 +411,7 @@ fail:
 		close(g->epfd);
 	flow_table_fini(&g->flows);
 	free(g->tun_buf);
+	free(g->rx_hdr);
 	free(g->buf);
 	free(g);
 	errno = ret;
@@ -582,6 +585,7 @@ void tg_stack_free(struct tg_stack *g)
 	close(g->cfg.tun_fd);
 	flow_table_fini(&g->flows);
 	free(g->tun_buf);
+	free(g->rx_hdr);
 	free(g->buf);
 	free(g);
 }

@@ -27,9 +27,13 @@
 #include "stack/packet.h"
 #include "stack/stack.h"
 
+struct virtio_net_hdr;
+
 /* Largest IP packet on the TUN: 65520 from routes, 65536 captured from lo
  * (its MTU), plus room to notice anything longer. */
 #define GATEWAY_PACKET_MAX	(65536 + 64)
+/* Pieces of one packet written to the TUN at most (lwIP pbuf chains) */
+#define TUN_IO_IOV_MAX		16
 /* Packets read from the TUN per wakeup before host sockets get a turn. */
 #define GATEWAY_TUN_BURST	64
 /* How long the handshake inside may take once upstream has connected. */
@@ -83,6 +87,7 @@ struct gateway_watch {
  * @resolver_silent_until: per resolver, monotonic ms until which it is
  *		taken for silent (a query timed out): queries get SERVFAIL
  *		at once, while still being sent, until one is answered
+ * @rx_hdr:	virtio-net header of the packet being handled (vnet_hdr)
  * @tun_buf:	buffer for the packet being read from the TUN
  * @buf:	scratch buffer for one host read (relays)
  */
@@ -101,6 +106,7 @@ struct tg_stack {
 	unsigned int n_watches;
 	struct tg_stack_stats stats;
 	uint64_t resolver_silent_until[TG_RESOLVERS_MAX];
+	struct virtio_net_hdr *rx_hdr;
 	uint8_t *tun_buf;
 	uint8_t *buf;
 };
@@ -219,9 +225,19 @@ int tun_io_read_burst(struct tg_stack *g);
 /**
  * tun_io_write() - write one packet to the TUN, from an iovec
  *
+ * With a virtio-net header on the TUN, the packet gets an empty one: its
+ * checksums are complete.
+ *
  * Return: 0, or -errno (the packet is dropped; counted)
  */
 int tun_io_write(struct tg_stack *g, const struct iovec *iov, int iovcnt);
+
+/**
+ * tun_io_write_hdr() - tun_io_write() with the packet's virtio-net header
+ * @hdr:	the header (NULL: an empty one); ignored without vnet_hdr
+ */
+int tun_io_write_hdr(struct tg_stack *g, const struct virtio_net_hdr *hdr,
+		     const struct iovec *iov, int iovcnt);
 
 /**
  * tun_io_send_reply() - build and send a RST or ICMP error for a packet

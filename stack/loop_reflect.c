@@ -151,7 +151,9 @@ bool loop_reflect_packet(struct tg_stack *g, const uint8_t *pkt, size_t len,
 		loop_reflect_count(f, dir, pi->payload_len);
 		gateway_set_deadline(g, f, f->last_ms + g->cfg.udp_idle_ms);
 	}
-	tun_io_write(g, &iov, 1);
+	/* Unchanged, header included: a checksum the sender's kernel left
+	 * to be filled in stays so for the receiver's. */
+	tun_io_write_hdr(g, g->rx_hdr, &iov, 1);
 	return true;
 }
 

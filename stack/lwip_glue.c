@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/random.h>
+#include <linux/virtio_net.h>
 
 #include "lwip/init.h"
 #include "lwip/ip.h"
@@ -145,6 +146,55 @@ int lwip_glue_pbuf_iov(const struct pbuf *p, struct iovec *iov, int max)
 /* --- The TUN netif ------------------------------------------------------ */
 
 /**
+ * tun_netif_csum_offload() - leave a TCP segment's checksum to the kernel
+ * @p:		the packet lwIP built (IP and TCP headers in the first pbuf)
+ * @hdr:	its virtio-net header, filled in
+ *
+ * lwIP computes no TCP checksum on this netif (lwip_glue_init()). As a
+ * driver offloading it would, the checksum field gets the pseudo-header's
+ * sum and the packet is marked VIRTIO_NET_HDR_F_NEEDS_CSUM: the kernel,
+ * delivering it locally, trusts it as it trusts its own loopback traffic,
+ * and would compute the rest if it had to send it on. TCP segments are
+ * never fragmented by lwIP (MSS below the MTU), so the header is always
+ * in the packet. Anything else (UDP, ICMP) keeps lwIP's full checksums.
+ */
+static void tun_netif_csum_offload(struct pbuf *p, struct virtio_net_hdr *hdr)
+{
+	uint8_t *ip = p->payload, pseudo[40];
+	size_t iphl, l4len, plen;
+	uint16_t sum;
+
+	if (p->len < 20)
+		return;
+	if ((ip[0] >> 4) == 4) {
+		iphl = (size_t)(ip[0] & 0xf) * 4;
+		if (ip[9] != IP_PROTO_TCP || iphl < 20)
+			return;
+		l4len = ((size_t)ip[2] << 8 | ip[3]) - iphl;
+		memcpy(pseudo, ip + 12, 8);
+		plen = 8;
+	} else {
+		iphl = 40;
+		if (p->len < 40 || ip[6] != IP6_NEXTH_TCP)
+			return;
+		l4len = (size_t)ip[4] << 8 | ip[5];
+		memcpy(pseudo, ip + 8, 32);
+		plen = 32;
+	}
+	if (p->len < iphl + 20)
+		return;
+	pseudo[plen++] = 0;
+	pseudo[plen++] = IP_PROTO_TCP;
+	pseudo[plen++] = (uint8_t)(l4len >> 8);
+	pseudo[plen++] = (uint8_t)l4len;
+	sum = LWIP_CHKSUM(pseudo, (int)plen);
+	memcpy(ip + iphl + 16, &sum, 2);	/* the sum, not inverted */
+	hdr->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	hdr->csum_start = (uint16_t)iphl;
+	hdr->csum_offset = 16;
+}
+
+/**
  * tun_netif_output() - write a packet lwIP built into the TUN
  * @p:		pbuf chain holding the whole IP packet
  *
@@ -153,10 +203,13 @@ int lwip_glue_pbuf_iov(const struct pbuf *p, struct iovec *iov, int max)
  */
 static err_t tun_netif_output(struct pbuf *p)
 {
-	struct iovec iov[16];
+	struct iovec iov[TUN_IO_IOV_MAX];
+	struct virtio_net_hdr hdr = { 0 };
 	int n = lwip_glue_pbuf_iov(p, iov, (int)ARRAY_SIZE(iov));
 
-	if (tun_io_write(glue_gateway, iov, n))
+	if (glue_gateway->cfg.vnet_hdr)
+		tun_netif_csum_offload(p, &hdr);
+	if (tun_io_write_hdr(glue_gateway, &hdr, iov, n))
 		return ERR_IF;
 	return ERR_OK;
 }
@@ -188,6 +241,11 @@ static err_t tun_netif_init(struct netif *netif)
 	netif->mtu6 = (u16_t)glue_gateway->cfg.mtu;
 #endif
 	netif->flags = NETIF_FLAG_LINK_UP;
+	/* TCP checksums are the kernel's (tun_netif_csum_offload()); what
+	 * comes from the TUN is not checked again either (lwipopts.h). */
+	NETIF_SET_CHECKSUM_CTRL(netif, glue_gateway->cfg.vnet_hdr ?
+				(u16_t)(NETIF_CHECKSUM_ENABLE_ALL & ~NETIF_CHECKSUM_GEN_TCP) :
+				NETIF_CHECKSUM_ENABLE_ALL);
 	return ERR_OK;
 }
 

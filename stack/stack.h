@@ -181,6 +181,9 @@ typedef bool (*tg_datagram_fn)(void *ctx, const struct tg_flow_info *flow,
  * struct tg_stack_config - how to run the stack
  * @tun_fd:	TUN descriptor (IFF_TUN, IFF_NO_PI, non-blocking); the stack
  *		owns it from tg_stack_new() on
+ * @vnet_hdr:	@tun_fd was opened with IFF_VNET_HDR and TUN_F_CSUM: every
+ *		packet carries a struct virtio_net_hdr, and TCP/UDP checksums
+ *		are left to the other side (neither end sums the payload)
  * @mtu:	the TUN's MTU
  * @gateway4:	the gateway's IPv4 address inside (10.12.0.1); flows to it
  *		go to the host's 127.0.0.1
@@ -206,6 +209,7 @@ typedef bool (*tg_datagram_fn)(void *ctx, const struct tg_flow_info *flow,
  */
 struct tg_stack_config {
 	int tun_fd;
+	bool vnet_hdr;
 	unsigned int mtu;
 	struct tg_endpoint gateway4;
 	struct tg_endpoint gateway6;

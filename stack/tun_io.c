@@ -13,6 +13,7 @@
  *    would otherwise answer pings for every address in the world.
  */
 #include <errno.h>
+#include <linux/virtio_net.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/uio.h>
@@ -113,10 +114,16 @@ static void tun_io_handle(struct tg_stack *g, const uint8_t *pkt, size_t len)
 
 int tun_io_read_burst(struct tg_stack *g)
 {
+	size_t hl = g->cfg.vnet_hdr ? sizeof(*g->rx_hdr) : 0;
+	struct iovec iov[2] = {
+		{ .iov_base = g->rx_hdr, .iov_len = hl },
+		{ .iov_base = g->tun_buf, .iov_len = GATEWAY_PACKET_MAX },
+	};
 	int i;
 
 	for (i = 0; i < GATEWAY_TUN_BURST; i++) {
-		ssize_t n = read(g->cfg.tun_fd, g->tun_buf, GATEWAY_PACKET_MAX);
+		/* The header apart: the packet stays aligned in tun_buf. */
+		ssize_t n = readv(g->cfg.tun_fd, iov + !hl, 2 - !hl);
 
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EINTR)
@@ -124,19 +131,43 @@ int tun_io_read_burst(struct tg_stack *g)
 			return -errno;
 		}
 		g->stats.tun_rx_packets++;
-		tun_io_handle(g, g->tun_buf, (size_t)n);
+		if ((size_t)n < hl) {
+			g->stats.tun_rx_dropped++;
+			continue;
+		}
+		tun_io_handle(g, g->tun_buf, (size_t)n - hl);
 	}
 	return 0;
 }
 
-int tun_io_write(struct tg_stack *g, const struct iovec *iov, int iovcnt)
+int tun_io_write_hdr(struct tg_stack *g, const struct virtio_net_hdr *hdr,
+		     const struct iovec *iov, int iovcnt)
 {
-	if (writev(g->cfg.tun_fd, iov, iovcnt) < 0) {
+	static const struct virtio_net_hdr none;
+	struct iovec all[1 + TUN_IO_IOV_MAX];
+	const struct iovec *out = iov;
+	int n = iovcnt;
+
+	if (g->cfg.vnet_hdr) {
+		if (iovcnt > TUN_IO_IOV_MAX)
+			return -EMSGSIZE;
+		all[0].iov_base = (void *)(hdr ? hdr : &none);
+		all[0].iov_len = sizeof(none);
+		memcpy(all + 1, iov, sizeof(*iov) * (size_t)iovcnt);
+		out = all;
+		n = iovcnt + 1;
+	}
+	if (writev(g->cfg.tun_fd, out, n) < 0) {
 		g->stats.tun_tx_errors++;
 		return -errno;
 	}
 	g->stats.tun_tx_packets++;
 	return 0;
+}
+
+int tun_io_write(struct tg_stack *g, const struct iovec *iov, int iovcnt)
+{
+	return tun_io_write_hdr(g, NULL, iov, iovcnt);
 }
 
 void tun_io_send_reply(struct tg_stack *g, const uint8_t *pkt, size_t len,

@@ -73,36 +73,12 @@ static void test_known_value(void **state)
 	assert_int_equal(tg_checksum(ex, 0), 0);
 }
 
-static void test_copy(void **state)
-{
-	static uint8_t src[2100], dst[2100], want[2100];
-	int so, d, len;
-
-	(void)state;
-	srand(11);
-	for (size_t i = 0; i < sizeof(src); i++)
-		src[i] = (uint8_t)rand();
-	for (so = 0; so < 4; so++) {
-		for (d = 0; d < 4; d++) {
-			for (len = 0; len <= 1500; len += 1 + len / 7) {
-				memset(dst, 0xa5, sizeof(dst));
-				memcpy(want, dst, sizeof(want));
-				memcpy(want + d, src + so, (size_t)len);
-				assert_int_equal(tg_checksum_copy(dst + d, src + so, len),
-						 tg_checksum(want + d, len));
-				assert_memory_equal(dst, want, sizeof(dst));
-			}
-		}
-	}
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_length_and_alignment),
 		cmocka_unit_test(test_carries),
 		cmocka_unit_test(test_known_value),
-		cmocka_unit_test(test_copy),
 	};
 
 	return cmocka_run_group_tests_name("checksum", tests, NULL, NULL);
