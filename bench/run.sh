@@ -291,7 +291,7 @@ for r in "${runners[@]}"; do
 	*)
 		cpu_per_gb "$r"
 		rss_per_flow "$r" 1000
-		[ "$quick" = 1 ] && [ "$r" != tungate ] || rss_per_flow "$r" 10000
+		[ "$quick" = 1 ] || rss_per_flow "$r" 10000
 		;;
 	esac
 done
