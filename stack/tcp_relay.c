@@ -557,30 +557,39 @@ reset:
 	tcp_relay_end(g, f, TG_END_RESET, true);
 }
 
-void tcp_relay_event(struct tg_stack *g, struct flow *f, uint32_t events)
+/**
+ * tcp_relay_connect_result() - how a non-blocking connect() ended
+ *
+ * Return: 0 connected (or still under way), else the error
+ */
+static int tcp_relay_connect_result(const struct flow *f)
 {
 	int err = 0;
 	socklen_t sl = sizeof(err);
 
+	if (getsockopt(f->fd, SOL_SOCKET, SO_ERROR, &err, &sl))
+		err = errno;
+	return err;
+}
+
+void tcp_relay_event(struct tg_stack *g, struct flow *f, uint32_t events)
+{
+	bool done = events & (EPOLLOUT | EPOLLHUP | EPOLLERR);
+	int err;
+
 	switch (f->state) {
 	case FLOW_TCP_CONNECTING:
-		if (getsockopt(f->fd, SOL_SOCKET, SO_ERROR, &err, &sl))
-			err = errno;
-		if (err) {
+		err = tcp_relay_connect_result(f);
+		if (err)
 			tcp_relay_connect_failed(g, f, err);
-			return;
-		}
-		if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR))
+		else if (done)
 			tcp_relay_connected(g, f);
 		return;
 	case FLOW_TCP_PEEK_CONNECTING:
-		if (getsockopt(f->fd, SOL_SOCKET, SO_ERROR, &err, &sl))
-			err = errno;
+		err = tcp_relay_connect_result(f);
 		if (err) {
 			tcp_relay_peek_failed(g, f, err);
-			return;
-		}
-		if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) {
+		} else if (done) {
 			gateway_flow_events(g, f, 0);
 			tcp_relay_peek_connected(g, f);
 		}

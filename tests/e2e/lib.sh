@@ -361,6 +361,31 @@ start_server() {
 	fi
 }
 
+# start_dnsmasq NS ADDR PROBE DNSMASQ-ARGS...: a DNS server for the test:
+# dnsmasq in NS on ADDR:53 only, no upstream and no /etc/hosts (nothing is
+# ever forwarded), answering from DNSMASQ-ARGS (--host-record=...,
+# --address=...) and NXDOMAIN for every other name, queries logged to
+# $TG_TMP/dnsmasq.log. Returns once PROBE (a name it knows) resolves, at most
+# 10 s; pids tracked for the trap.
+start_dnsmasq() {
+	local ns=$1 addr=$2 probe=$3
+	shift 3
+	timeout -k 2 900 ip netns exec "$ns" dnsmasq --conf-file=/dev/null \
+		--no-resolv --no-hosts --bind-interfaces --listen-address="$addr" \
+		--port=53 --keep-in-foreground --pid-file="$TG_TMP/dnsmasq.pid" \
+		--log-facility="$TG_TMP/dnsmasq.log" --log-queries \
+		"$@" --address=/#/ >"$TG_TMP/dnsmasq.out" 2>&1 &
+	tg_track $!
+	if ! wait_for 10 timeout -k 1 5 ip netns exec "$ns" "$PY" "$TG_E2E_DIR/dnsq.py" \
+			--server "$addr" --timeout 0.3 "a:$probe" >/dev/null; then
+		echo "dnsmasq did not answer:" >&2
+		cat "$TG_TMP/dnsmasq.out" "$TG_TMP/dnsmasq.log" >&2 2>/dev/null
+		exit 1
+	fi
+	# dnsmasq's own pid too (timeout(1) forwards TERM anyway).
+	[ -s "$TG_TMP/dnsmasq.pid" ] && tg_track "$(cat "$TG_TMP/dnsmasq.pid")"
+}
+
 lab_up() {
 	lab_netns
 	start_server "$TG_INET" inet --bind "$NEAR4" --bind "$NEAR6" \

@@ -107,28 +107,12 @@ done
 
 # ---- the resolver: dnsmasq in LAB on 127.0.0.1:53 ---------------------------
 
-dns_ready() { n_lab "${DQ[@]}" --server 127.0.0.1 --timeout 0.3 a:www.lab.test >/dev/null; }
-start_dns() {
-	local n hosts=()
-	for n in $NAMES; do
-		read -r a4 a6 <<<"$(name_addrs "$n")"
-		hosts+=(--host-record="$n,$a4,$a6")
-	done
-	timeout -k 2 900 ip netns exec "$TG_LAB" dnsmasq --conf-file=/dev/null \
-		--no-resolv --no-hosts --bind-interfaces --listen-address=127.0.0.1 \
-		--port=53 --keep-in-foreground --pid-file="$TG_TMP/dnsmasq.pid" \
-		--log-facility="$TG_TMP/dnsmasq.log" --log-queries \
-		"${hosts[@]}" --host-record="$EVIL,$NEAR4" \
-		--address=/#/ >"$TG_TMP/dnsmasq.out" 2>&1 &
-	tg_track $!
-	if ! wait_for 10 dns_ready; then
-		echo "dnsmasq did not answer:" >&2
-		cat "$TG_TMP/dnsmasq.out" "$TG_TMP/dnsmasq.log" >&2 2>/dev/null
-		exit 1
-	fi
-	[ -s "$TG_TMP/dnsmasq.pid" ] && tg_track "$(cat "$TG_TMP/dnsmasq.pid")"
-}
-start_dns
+hosts=()
+for n in $NAMES; do
+	read -r a4 a6 <<<"$(name_addrs "$n")"
+	hosts+=(--host-record="$n,$a4,$a6")
+done
+start_dnsmasq "$TG_LAB" 127.0.0.1 www.lab.test "${hosts[@]}" --host-record="$EVIL,$NEAR4"
 printf 'nameserver 127.0.0.1\n' >"$TG_TMP/resolv.conf"
 chmod 644 "$TG_TMP/resolv.conf"
 export TG_RESOLV=$TG_TMP/resolv.conf

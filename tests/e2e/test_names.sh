@@ -44,28 +44,12 @@ DNS=udp:$NEAR4:53               # the rule that lets DNS through
 # allowed.test A+AAAA, alias.test CNAME allowed.test (a --cname target must
 # be a host record), other.test, a.wild.test, wild.test; NXDOMAIN for every
 # other name (--address=/#/).
-dns_ready() { n_lab "${DQ[@]}" --timeout 0.3 a:allowed.test >/dev/null; }
-start_dns() {
-	timeout -k 2 900 ip netns exec "$TG_INET" dnsmasq --conf-file=/dev/null \
-		--no-resolv --no-hosts --bind-interfaces --listen-address="$NEAR4" \
-		--port=53 --keep-in-foreground --pid-file="$TG_TMP/dnsmasq.pid" \
-		--log-facility="$TG_TMP/dnsmasq.log" --log-queries \
-		--host-record="allowed.test,$FAR4,$FAR6" \
-		--cname=alias.test,allowed.test \
-		--address="/other.test/$NEAR4" \
-		--host-record="a.wild.test,$FAR4" \
-		--host-record="wild.test,$NEAR4" \
-		--address=/#/ >"$TG_TMP/dnsmasq.out" 2>&1 &
-	tg_track $!
-	if ! wait_for 10 dns_ready; then
-		echo "dnsmasq did not answer:" >&2
-		cat "$TG_TMP/dnsmasq.out" "$TG_TMP/dnsmasq.log" >&2 2>/dev/null
-		exit 1
-	fi
-	# dnsmasq's own pid too (timeout(1) forwards TERM anyway).
-	[ -s "$TG_TMP/dnsmasq.pid" ] && tg_track "$(cat "$TG_TMP/dnsmasq.pid")"
-}
-start_dns
+start_dnsmasq "$TG_INET" "$NEAR4" allowed.test \
+	--host-record="allowed.test,$FAR4,$FAR6" \
+	--cname=alias.test,allowed.test \
+	--address="/other.test/$NEAR4" \
+	--host-record="a.wild.test,$FAR4" \
+	--host-record="wild.test,$NEAR4"
 
 echo "  -- the lab's DNS server, from LAB directly (no tungate-run)"
 out=$(n_lab "${DQ[@]}" a:allowed.test aaaa:allowed.test a:alias.test a:other.test \

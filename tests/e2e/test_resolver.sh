@@ -20,6 +20,7 @@
 #     fdff:7467::/96, the connection goes to the real one;
 #   - the log's host and host_source for each of these.
 # shellcheck disable=SC2317  # functions run through check and wait_for
+# shellcheck disable=SC2016  # eval and sh -c strings expand later, on purpose
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 tg_init
@@ -46,16 +47,10 @@ TLS_PORT=8443
 # dnsmasq in LAB on 127.0.0.1:53, no upstream: allowed.test has FAR4 and
 # FAR6; web1/web2/web3.test share FAR4; other.test is NEAR4; every other
 # name is NXDOMAIN.
-dns_ready() { n_lab dig +time=1 +tries=1 @127.0.0.1 allowed.test >/dev/null; }
-timeout -k 2 900 ip netns exec "$TG_LAB" dnsmasq --conf-file=/dev/null \
-	--no-resolv --no-hosts --bind-interfaces --listen-address=127.0.0.1 \
-	--port=53 --keep-in-foreground --pid-file="$TG_TMP/dnsmasq.pid" \
+start_dnsmasq "$TG_LAB" 127.0.0.1 allowed.test \
 	--host-record="allowed.test,$FAR4,$FAR6" \
 	--host-record="web1.test,$FAR4" --host-record="web2.test,$FAR4" \
-	--host-record="web3.test,$FAR4" --host-record="other.test,$NEAR4" \
-	--address=/#/ >"$TG_TMP/dnsmasq.out" 2>&1 &
-tg_track $!
-wait_for 10 dns_ready || { cat "$TG_TMP/dnsmasq.out" >&2; exit 1; }
+	--host-record="web3.test,$FAR4" --host-record="other.test,$NEAR4"
 
 # A silent "resolver" on LAB's 127.0.0.3:53: reads queries, never answers.
 timeout -k 2 900 ip netns exec "$TG_LAB" "$PY" -c '
