@@ -265,7 +265,9 @@ static bool want_peek(struct flow_report *r, const struct tg_flow_info *fi,
 	enum policy_action first = POLICY_DENY;
 	size_t i;
 
-	if (fi->proto != IPPROTO_TCP || fi->scope != TG_SCOPE_EXTERNAL)
+	/* Under --dns=fake names are exact: an address the program did not
+	 * get from DNS is judged as an address, never on what it claims. */
+	if (fi->proto != IPPROTO_TCP || fi->scope != TG_SCOPE_EXTERNAL || r->fake)
 		return false;
 	if (!n)
 		return action == POLICY_DENY &&
@@ -280,6 +282,24 @@ static bool want_peek(struct flow_report *r, const struct tg_flow_info *fi,
 	return false;
 }
 
+static bool addr_is_loopback(const struct tg_endpoint *a)
+{
+	static const uint8_t v6[16] = { [15] = 1 };
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+	if (a->family == AF_INET)
+		return a->addr[0] == 127;
+	return !memcmp(a->addr, v6, 16) ||
+	       (!memcmp(a->addr, mapped, 12) && a->addr[12] == 127);
+}
+
+static bool addr_is_unspecified(const struct tg_endpoint *a)
+{
+	static const uint8_t zero[16];
+
+	return !memcmp(a->addr, zero, tg_endpoint_addr_len(a));
+}
+
 /**
  * verdict_fake() - a flow to a made-up address (--dns=fake): its name is
  * exact; upstream is the real address the host's resolver gave
@@ -292,7 +312,7 @@ static enum tg_verdict verdict_fake(struct flow_report *r,
 	const char *name = dns_fake_lookup(r->fake, &fi->dst, &real);
 	struct policy_verdict v;
 
-	if (!name || !real.family) {
+	if (!name || !real.family || addr_is_unspecified(&real)) {
 		/* Stands for nothing (any more): nowhere to relay to, not
 		 * even under --audit. */
 		note->action = POLICY_DENY;
@@ -301,6 +321,10 @@ static enum tg_verdict verdict_fake(struct flow_report *r,
 	}
 	note_host(note, name, "fake");
 	fi->upstream = real;
+	/* A name whose real address is loopback leads to the host's own
+	 * loopback: judged (and logged) as such, so "--deny host" holds. */
+	if (addr_is_loopback(&real))
+		fi->scope = TG_SCOPE_HOST;
 	decide(r, fi, &real, &name, 1, note, &v);
 	return conclude(r, fi);
 }
@@ -463,12 +487,45 @@ bool flow_report_datagram(void *ctx, const struct tg_flow_info *fi,
 	if (!a)
 		return true;
 	if (!dns_parse_answer(data, len, a)) {
-		dns_names_learn(r->names, a, now_ms());
 		if (r->fake && fi->resolver)
 			*reply_len = fake_answer(r, a, data, len, reply, cap);
+		/* The program sees only the made-up address of a rewritten
+		 * answer: the real ones stand for no name in this sandbox. */
+		if (!*reply_len)
+			dns_names_learn(r->names, a, now_ms());
 	}
 	free(a);
 	return !*reply_len;
+}
+
+/**
+ * refuse_query() - log and report a DNS query the gateway keeps
+ * @name:	its name, or NULL if it has none a policy could judge
+ */
+static void refuse_query(struct flow_report *r, const struct tg_flow_info *fi,
+			 const char *name)
+{
+	struct flow_record rec;
+	int err;
+
+	memset(&rec, 0, sizeof(rec));
+	rec.ts_ms = wall_ms();
+	rec.proto = fi->proto == IPPROTO_TCP ? "tcp" : "udp";
+	rec.src = fi->src;
+	rec.dst = fi->dst;
+	rec.host = name;
+	rec.host_source = name ? "dns" : NULL;
+	rec.scope = scope_for_policy(fi->scope);
+	rec.verdict = r->audit ? FLOW_VERDICT_WOULD_DENY : FLOW_VERDICT_DENY;
+	rec.end = r->audit ? "closed" : "denied";
+	r->denied++;
+	if (!name || first_denial_of(r, fnv1a(0x84222325cbf29ce4ULL, name,
+					      strlen(name))))
+		deny_report(&r->deny, &rec, NULL, now_ms());
+	if (r->log && (err = flow_log_write(r->log, &rec)))
+		warn("writing the flow log: %s", strerror(-err));
+	if (r->summary)
+		flow_summary_add(r->summary, &rec);
 }
 
 bool flow_report_datagram_out(void *ctx, const struct tg_flow_info *fi,
@@ -477,14 +534,22 @@ bool flow_report_datagram_out(void *ctx, const struct tg_flow_info *fi,
 {
 	struct flow_report *r = ctx;
 	struct flow_note *note = fi->tag;
-	struct flow_record rec;
 	struct dns_query q;
 	size_t cap = *reply_len;
-	int err;
 
 	*reply_len = 0;
-	if (!carries_dns(fi) || dns_parse_query(data, len, &q))
+	if (!carries_dns(fi))
 		return true;
+	if (dns_parse_query(data, len, &q)) {
+		/* Not one plain question for a hostname: nothing a policy by
+		 * name can judge. Refused unless everything is let through. */
+		if (!fi->resolver || r->audit ||
+		    r->policy->default_action == POLICY_ALLOW)
+			return true;
+		refuse_query(r, fi, NULL);
+		*reply_len = dns_build_error(data, len, 5, reply, cap);
+		return false;
+	}
 	if (policy_name_may_be_allowed(r->policy, q.name)) {
 		/* A resolver session is logged with the first name it sent. */
 		if (note && fi->resolver && !note->host[0])
@@ -493,23 +558,7 @@ bool flow_report_datagram_out(void *ctx, const struct tg_flow_info *fi,
 	}
 
 	/* A name no rule could let through: nothing about it leaves. */
-	memset(&rec, 0, sizeof(rec));
-	rec.ts_ms = wall_ms();
-	rec.proto = fi->proto == IPPROTO_TCP ? "tcp" : "udp";
-	rec.src = fi->src;
-	rec.dst = fi->dst;
-	rec.host = q.name;
-	rec.host_source = "dns";
-	rec.scope = scope_for_policy(fi->scope);
-	rec.verdict = r->audit ? FLOW_VERDICT_WOULD_DENY : FLOW_VERDICT_DENY;
-	rec.end = r->audit ? "closed" : "denied";
-	r->denied++;
-	if (first_denial_of(r, fnv1a(0x84222325cbf29ce4ULL, q.name, strlen(q.name))))
-		deny_report(&r->deny, &rec, NULL, now_ms());
-	if (r->log && (err = flow_log_write(r->log, &rec)))
-		warn("writing the flow log: %s", strerror(-err));
-	if (r->summary)
-		flow_summary_add(r->summary, &rec);
+	refuse_query(r, fi, q.name);
 	if (r->audit)
 		return true;
 	*reply_len = dns_build_error(data, len, 3, reply, cap);

@@ -191,7 +191,8 @@ uint32_t dns_fake_assign(struct dns_fake *t, const char *name);
 
 /**
  * dns_fake_set_real() - keep the first real IPv4 and IPv6 address an
- * answer gives (for the gateway to connect to)
+ * answer gives (for the gateway to connect to), replacing what an earlier
+ * answer gave for the same family
  */
 void dns_fake_set_real(struct dns_fake *t, uint32_t idx,
 		       const struct dns_answer *a);

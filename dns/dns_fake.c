@@ -152,17 +152,24 @@ uint32_t dns_fake_assign(struct dns_fake *t, const char *name)
 void dns_fake_set_real(struct dns_fake *t, uint32_t idx,
 		       const struct dns_answer *a)
 {
+	bool seen4 = false, seen6 = false;
 	size_t i;
 
 	if (!idx || idx > t->max || !t->e[idx].name)
 		return;
+
+	/* Each answer replaces what an earlier one said for its family (the
+	 * name moved); the other family is left as it was. */
 	for (i = 0; i < a->n_bindings; i++) {
 		const struct tg_endpoint *ep = &a->bindings[i].addr;
 
-		if (ep->family == AF_INET && !t->e[idx].real4.family)
+		if (ep->family == AF_INET && !seen4) {
 			t->e[idx].real4 = *ep;
-		else if (ep->family == AF_INET6 && !t->e[idx].real6.family)
+			seen4 = true;
+		} else if (ep->family == AF_INET6 && !seen6) {
 			t->e[idx].real6 = *ep;
+			seen6 = true;
+		}
 	}
 }
 

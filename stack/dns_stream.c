@@ -33,8 +33,9 @@
 /**
  * struct flow_dns_stream - framing state of a resolver TCP flow
  * @up_ok:	bytes at the head of the upload queue judged and to be sent
- * @held_len:	a refused query's length, judged while earlier messages
- *		were still queued (0: none); it is dropped once they left
+ * @held:	a refused query waits behind judged ones still queued; it is
+ *		dropped once they left
+ * @held_len:	its length
  * @held_reply_len: length of the answer to it in @held_reply
  * @out:	framed messages for the program, not yet taken by lwIP
  * @out_len:	bytes in @out
@@ -46,6 +47,7 @@
  */
 struct flow_dns_stream {
 	uint32_t up_ok;
+	bool held;
 	uint32_t held_len;
 	uint32_t held_reply_len;
 	uint8_t *out;
@@ -167,6 +169,7 @@ static int dns_stream_drop_held(struct flow *f)
 	tcp_lwip_upload_consume(f, 2 + d->held_len);
 	if (d->held_reply_len)
 		ret = dns_stream_queue(d, d->held_reply, d->held_reply_len);
+	d->held = false;
 	d->held_len = d->held_reply_len = 0;
 	return ret;
 }
@@ -180,7 +183,7 @@ int dns_stream_check_upload(struct tg_stack *g, struct flow *f)
 	for (;;) {
 		size_t avail, len, reply_len = sizeof(d->held_reply);
 
-		if (d->held_len) {
+		if (d->held) {
 			if (d->up_ok)
 				return 0;	/* wait: earlier ones go first */
 			ret = dns_stream_drop_held(f);
@@ -200,6 +203,7 @@ int dns_stream_check_upload(struct tg_stack *g, struct flow *f)
 			d->up_ok += 2 + (uint32_t)len;
 			continue;
 		}
+		d->held = true;
 		d->held_len = (uint32_t)len;
 		d->held_reply_len = (uint32_t)reply_len;
 	}

@@ -478,13 +478,15 @@ static void gateway_reset_all(struct tg_stack *g, bool tcp_open)
 			udp_relay_close(g, f, TG_END_SHUTDOWN);
 			break;
 		case FLOW_TCP_RELAY:
+		case FLOW_TCP_PEEK:
+		case FLOW_TCP_PEEK_CONNECTING:
+			/* The program is connected: what it sent before
+			 * exiting still goes out while draining. */
 			if (tcp_open)
 				tcp_relay_shutdown(g, f);
 			break;
 		case FLOW_TCP_CONNECTING:
 		case FLOW_TCP_HANDSHAKE:
-		case FLOW_TCP_PEEK:
-		case FLOW_TCP_PEEK_CONNECTING:
 			tcp_relay_shutdown(g, f);
 			break;
 		case FLOW_REFLECT_TCP:

@@ -395,6 +395,12 @@ void tcp_lwip_shutdown_tx(struct flow *f);
 size_t tcp_lwip_unacked(const struct flow *f);
 
 /**
+ * tcp_lwip_detach() - let go of the pcb once both FINs are through (the
+ * upload queue stays with the flow); lwIP finishes or frees it alone
+ */
+void tcp_lwip_detach(struct flow *f);
+
+/**
  * tcp_lwip_release() - detach from lwIP: close gracefully or reset
  * @f:		flow
  * @reset:	send RST (tcp_abort) instead of closing

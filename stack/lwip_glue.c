@@ -205,10 +205,12 @@ static err_t tun_netif_output(struct pbuf *p)
 {
 	struct iovec iov[TUN_IO_IOV_MAX];
 	struct virtio_net_hdr hdr = { 0 };
-	int n = lwip_glue_pbuf_iov(p, iov, (int)ARRAY_SIZE(iov));
+	int n;
 
+	/* Before the chain may be flattened into a copy. */
 	if (glue_gateway->cfg.vnet_hdr)
 		tun_netif_csum_offload(p, &hdr);
+	n = lwip_glue_pbuf_iov(p, iov, (int)ARRAY_SIZE(iov));
 	if (tun_io_write_hdr(glue_gateway, &hdr, iov, n))
 		return ERR_IF;
 	return ERR_OK;

@@ -372,6 +372,22 @@ size_t tcp_lwip_unacked(const struct flow *f)
 	return TCP_SND_BUF - f->tcp.pcb->snd_buf;
 }
 
+void tcp_lwip_detach(struct flow *f)
+{
+	struct tcp_pcb *pcb = f->tcp.pcb;
+
+	if (!pcb)
+		return;
+	f->tcp.pcb = NULL;
+	tcp_arg(pcb, NULL);
+	tcp_recv(pcb, NULL);
+	tcp_sent(pcb, NULL);
+	tcp_err(pcb, NULL);
+	/* TIME-WAIT: freed now, silently; otherwise lwIP finishes alone. */
+	if (pcb->state == TIME_WAIT || tcp_close(pcb) != ERR_OK)
+		tcp_abort(pcb);
+}
+
 void tcp_lwip_release(struct flow *f, bool reset)
 {
 	struct tcp_pcb *pcb = f->tcp.pcb;

@@ -547,6 +547,11 @@ void tcp_relay_service(struct tg_stack *g, struct flow *f)
 		tcp_relay_end(g, f, TG_END_CLOSED, false);
 		return;
 	}
+	/* Both sides' FINs are through lwIP while the upload queue still
+	 * drains to a slow host: lwIP may hold the pcb in TIME-WAIT and free
+	 * it on its own, without telling us. Let go of it now. */
+	if (f->tcp.fin_sent && f->tcp.in_fin)
+		tcp_lwip_detach(f);
 	if (gateway_flow_events(g, f, tcp_relay_wanted_events(f)))
 		goto reset;
 	return;

@@ -422,6 +422,8 @@ void udp_relay_expire(struct tg_stack *g, struct flow *f)
 	if (f->dns)
 		next = MIN(next, udp_dns_expire(g, f, now));
 	if (now >= idle_until) {
+		if (f->dns)	/* a short --udp-timeout: answer, then go */
+			udp_dns_fail_all(g, f);
 		udp_relay_close(g, f, TG_END_CLOSED);
 		return;
 	}

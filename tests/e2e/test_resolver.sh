@@ -50,7 +50,8 @@ TLS_PORT=8443
 start_dnsmasq "$TG_LAB" 127.0.0.1 allowed.test \
 	--host-record="allowed.test,$FAR4,$FAR6" \
 	--host-record="web1.test,$FAR4" --host-record="web2.test,$FAR4" \
-	--host-record="web3.test,$FAR4" --host-record="other.test,$NEAR4"
+	--host-record="web3.test,$FAR4" --host-record="other.test,$NEAR4" \
+	--host-record="lo.test,127.0.0.1"
 
 # A silent "resolver" on LAB's 127.0.0.3:53: reads queries, never answers.
 timeout -k 2 900 ip netns exec "$TG_LAB" "$PY" -c '
@@ -109,6 +110,7 @@ sbx "$O" "$E" --log "$L" --allow "tcp:allowed.test:$H" --allow "tcp:other.test:$
 	echo dig \$(dig +short +time=2 +tries=1 allowed.test)
 	echo digtcp \$(dig +tcp +short +time=2 +tries=1 allowed.test)
 	echo nx \$(dig +time=2 +tries=1 nosuch.test | sed -n 's/.*status: \([A-Z]*\),.*/\1/p')
+	echo odd \$(dig +time=2 +tries=1 'odd\\032name.test' | sed -n 's/.*status: \([A-Z]*\),.*/\1/p')
 	curl -sS -o /dev/null -w 'curl %{http_code}\n' http://allowed.test:$H/peer
 	curl -sS -m 5 -o /dev/null http://other.test:$H/peer 2>/dev/null
 	echo curl_other \$?
@@ -118,6 +120,7 @@ check "getent ahostsv6 allowed.test: $FAR6" test "$(line_of "$O" getent6)" = "$F
 check "dig allowed.test (UDP): $FAR4" test "$(line_of "$O" dig)" = "$FAR4"
 check "dig +tcp allowed.test: $FAR4" test "$(line_of "$O" digtcp)" = "$FAR4"
 check "dig nosuch.test: NXDOMAIN (no rule could allow it)" test "$(line_of "$O" nx)" = NXDOMAIN
+check "dig 'odd\\032name.test' (no hostname): REFUSED, not sent on" test "$(line_of "$O" odd)" = REFUSED
 check "curl http://allowed.test:$H/peer: allowed by name (200)" test "$(line_of "$O" curl)" = 200
 check "curl http://other.test:$H/peer: denied by name (curl exit 7)" test "$(line_of "$O" curl_other)" = 7
 check "stderr: the denial names other.test" grep -q "tungate: denied tcp .* -> $NEAR4:$H (other.test, default deny)" "$E"
@@ -259,6 +262,7 @@ sbx "$O" "$E" --dns=fake --log "$L" --allow "tcp:web1.test:$H" --allow "tcp:allo
 	echo c1 \$(curl -sS -m 5 http://web1.test:$H/peer)
 	echo c6 \$(curl -sS -m 5 -6 http://allowed.test:$H/peer)
 	curl -sS -m 5 -o /dev/null http://web2.test:$H/peer 2>/dev/null; echo c2 \$?
+	curl -sS -m 5 -o /dev/null -H 'Host: web1.test' http://$FAR4:$H/peer 2>/dev/null; echo lit \$?
 "
 a4=$(line_of "$O" a4) a6=$(line_of "$O" a6) w1=$(line_of "$O" w1) w2=$(line_of "$O" w2)
 check "allowed.test: a made-up IPv4 address ($a4)" eval 'case $a4 in 198.1[89].*) true ;; *) false ;; esac'
@@ -270,9 +274,20 @@ check "curl web1.test: relayed to the real $FAR4 (the server saw LAB's address)"
 	test "$(line_of "$O" c1)" = "$LAB4"
 check "curl -6 allowed.test: relayed to the real $FAR6" test "$(line_of "$O" c6)" = "$LAB6"
 check "curl web2.test (same real address, no rule): denied" test "$(line_of "$O" c2)" = 7
+check "curl $FAR4 with Host: web1.test: refused at once (no peeking: names are exact)" \
+	test "$(line_of "$O" lit)" = 7
 check "log: web1.test: host_source=fake, dst the made-up address" logq "$L" proto=tcp \
 	"dst=$w1:$H" -- verdict=allow host=web1.test host_source=fake
 check "log: web2.test: denied by its exact name" logq "$L" proto=tcp "dst=$w2:$H" -- \
 	verdict=deny host=web2.test host_source=fake end=denied
+
+echo "  -- --dns=fake: a name whose real address is loopback is the host's loopback"
+rm -f "$L"
+sbx "$O" "$E" --dns=fake --log "$L" --deny host --allow "tcp:lo.test:$LOOP_HTTP_PORT" -- sh -c "
+	curl -sS -m 5 -o /dev/null http://lo.test:$LOOP_HTTP_PORT/peer 2>/dev/null; echo lo \$?
+"
+check "curl lo.test (127.0.0.1) with --deny host first: denied" test "$(line_of "$O" lo)" = 7
+check "log: scope host, the --deny host rule" logq "$L" proto=tcp host=lo.test -- \
+	scope=host verdict=deny "rule=deny host" host_source=fake
 
 tg_finish

@@ -103,6 +103,15 @@ static void test_assign_and_lookup(void **state)
 	assert_string_equal(dns_fake_lookup(t, &fake6, &real), "a.test");
 	assert_string_equal(fmt(&real), "[2001:db8:2::10]:0");
 
+	/* A later answer replaces the family it gives, not the other. */
+	a->bindings[0].addr.addr[3] = 11;	/* 203.0.113.11 */
+	a->n_bindings = 1;
+	dns_fake_set_real(t, idx, a);
+	assert_string_equal(dns_fake_lookup(t, &fake4, &real), "a.test");
+	assert_string_equal(fmt(&real), "203.0.113.11:0");
+	assert_string_equal(dns_fake_lookup(t, &fake6, &real), "a.test");
+	assert_string_equal(fmt(&real), "[2001:db8:2::10]:0");
+
 	/* b.test has no real address yet; index 3 stands for nothing. */
 	dns_fake_address(2, AF_INET, &other);
 	assert_string_equal(dns_fake_lookup(t, &other, &real), "b.test");
