@@ -50,4 +50,47 @@ check "--max-flows 10: after a burst of 50, a new connection works" \
 line=$(tg_run --max-flows 1000 -- "${LT[@]}" concurrent "$FAR6" $ECHO_PORT --count 200 2>&1 | tail -n 1)
 check "--max-flows 1000: 200 concurrent connections ($line)" test "$(kv result "$line")" = OK
 
+# The host closes first and then reads slowly: the program gets end of file
+# at once, sends 512 KiB and closes. The gateway's upload queue still holds
+# data when both FINs are through lwIP, and still does after lwIP's 2 s of
+# TIME-WAIT would have ended: the flow must have let go of lwIP's pcb (lwIP
+# frees a TIME-WAIT pcb on its own; an ASan build of the gateway shows a
+# use after free otherwise), and every byte must arrive.
+SLOW_PORT=7011
+timeout -k 2 120 ip netns exec "$TG_INET" "$PY" -c '
+import hashlib, socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)
+s.bind((sys.argv[1], int(sys.argv[2])))
+s.listen(1)
+open(sys.argv[3], "w").close()
+s.settimeout(60)
+c, _ = s.accept()
+c.shutdown(socket.SHUT_WR)
+time.sleep(3.5)
+h, n = hashlib.sha256(), 0
+c.settimeout(20)
+while True:
+    b = c.recv(65536)
+    if not b:
+        break
+    h.update(b)
+    n += len(b)
+print("got=%d sha256=%s" % (n, h.hexdigest()), flush=True)
+' "$FAR4" $SLOW_PORT "$TG_TMP/slow.ready" >"$TG_TMP/slow.out" 2>&1 &
+tg_track $!
+wait_for 10 test -e "$TG_TMP/slow.ready" || { echo "slow server did not start" >&2; exit 1; }
+want=$("$PY" -c 'import hashlib; print(hashlib.sha256(bytes(range(256)) * 2048).hexdigest())')
+tg_run --drain-timeout 20 -- "$PY" -c '
+import socket, sys
+c = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=10)
+assert c.recv(1) == b""
+c.sendall(bytes(range(256)) * 2048)
+c.close()
+' "$FAR4" $SLOW_PORT >"$TG_TMP/slow.client" 2>&1
+wait_for 25 grep -q got= "$TG_TMP/slow.out"
+check "host closed first and read late: 512 KiB arrive whole after lwIP's TIME-WAIT ($(cat "$TG_TMP/slow.out"))" \
+	grep -qx "got=524288 sha256=$want" "$TG_TMP/slow.out"
+
 tg_finish
