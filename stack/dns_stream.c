@@ -42,8 +42,11 @@
  * @out_off:	bytes of @out already given to lwIP
  * @out_cap:	allocated
  * @down_have:	bytes of the message being read from the host, in @down
+ * @down_cap:	allocated for @down
+ * @down:	the message being read (length prefix included), grown to
+ *		the length the prefix announces (malloc; a flow that never
+ *		gets an answer costs no 64 KiB)
  * @held_reply:	the answer to the held query
- * @down:	the message being read (length prefix included)
  */
 struct flow_dns_stream {
 	uint32_t up_ok;
@@ -55,8 +58,9 @@ struct flow_dns_stream {
 	uint32_t out_off;
 	uint32_t out_cap;
 	uint32_t down_have;
+	uint32_t down_cap;
+	uint8_t *down;
 	uint8_t held_reply[DNS_STREAM_REPLY_MAX];
-	uint8_t down[2 + 65535];
 };
 
 int dns_stream_open(struct flow *f)
@@ -70,6 +74,7 @@ void dns_stream_free(struct flow *f)
 	if (!f->dstream)
 		return;
 	free(f->dstream->out);
+	free(f->dstream->down);
 	free(f->dstream);
 	f->dstream = NULL;
 }
@@ -231,6 +236,26 @@ static int dns_stream_message(struct tg_stack *g, struct flow *f)
 	return reply_len ? dns_stream_queue(d, reply, reply_len) : 0;
 }
 
+/**
+ * dns_stream_down_room() - make @down hold at least @need bytes
+ *
+ * Return: 0, or -ENOMEM
+ */
+static int dns_stream_down_room(struct flow_dns_stream *d, size_t need)
+{
+	uint8_t *p;
+
+	if (need <= d->down_cap)
+		return 0;
+	need = MAX(need, (size_t)512);
+	p = realloc(d->down, need);
+	if (!p)
+		return -ENOMEM;
+	d->down = p;
+	d->down_cap = (uint32_t)need;
+	return 0;
+}
+
 int dns_stream_read_host(struct tg_stack *g, struct flow *f)
 {
 	struct flow_dns_stream *d = f->dstream;
@@ -247,6 +272,9 @@ int dns_stream_read_host(struct tg_stack *g, struct flow *f)
 		else
 			want = 2 + ((size_t)d->down[0] << 8 | d->down[1]) -
 			       d->down_have;
+		ret = dns_stream_down_room(d, d->down_have + want);
+		if (ret)
+			return ret;
 		n = recv(f->fd, d->down + d->down_have, want, MSG_DONTWAIT);
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EINTR)
