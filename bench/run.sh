@@ -104,6 +104,10 @@ AS_USER=(unshare -m sh -c 'mount -t tmpfs -o mode=755,size=16k tg-devnet /dev/ne
 	env HOME="$tmp" PATH=/usr/sbin:/usr/bin:/sbin:/bin)
 
 runners=(direct veth)
+# Each runner's name for the host's loopback. 10.0.2.2 exists only inside
+# slirp4netns' namespace, where slirp4netns answers it from BH's 127.0.0.1;
+# pasta maps its gateway address, 198.51.100.2, to BH's loopback the same
+# way: no packet to either leaves the namespaces made here.
 declare -A addr=([direct]=127.0.0.1 [veth]=198.51.100.1 [slirp65k]=10.0.2.2
 	[slirp1500]=10.0.2.2 [pasta]=198.51.100.2 [tungate]=10.12.0.1)
 declare -A note=()

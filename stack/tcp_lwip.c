@@ -372,32 +372,20 @@ size_t tcp_lwip_unacked(const struct flow *f)
 	return TCP_SND_BUF - f->tcp.pcb->snd_buf;
 }
 
-void tcp_lwip_detach(struct flow *f)
+/**
+ * tcp_lwip_let_go() - detach the flow's pcb from lwIP and leave it to lwIP
+ * @f:		flow (its pcb pointer is cleared; NULL is fine)
+ * @reset:	send RST (tcp_abort) instead of closing
+ *
+ * Callbacks are cleared first: tcp_abort() calls the error callback.
+ */
+static void tcp_lwip_let_go(struct flow *f, bool reset)
 {
 	struct tcp_pcb *pcb = f->tcp.pcb;
 
 	if (!pcb)
 		return;
 	f->tcp.pcb = NULL;
-	tcp_arg(pcb, NULL);
-	tcp_recv(pcb, NULL);
-	tcp_sent(pcb, NULL);
-	tcp_err(pcb, NULL);
-	/* TIME-WAIT: freed now, silently; otherwise lwIP finishes alone. */
-	if (pcb->state == TIME_WAIT || tcp_close(pcb) != ERR_OK)
-		tcp_abort(pcb);
-}
-
-void tcp_lwip_release(struct flow *f, bool reset)
-{
-	struct tcp_pcb *pcb = f->tcp.pcb;
-
-	tcp_lwip_upload_free(f);
-	if (!pcb)
-		return;
-	f->tcp.pcb = NULL;
-
-	/* Detach first: tcp_abort() calls the error callback. */
 	tcp_arg(pcb, NULL);
 	tcp_recv(pcb, NULL);
 	tcp_sent(pcb, NULL);
@@ -415,4 +403,15 @@ void tcp_lwip_release(struct flow *f, bool reset)
 	/* lwIP finishes the FIN exchange on its own and frees the pcb. */
 	if (tcp_close(pcb) != ERR_OK)
 		tcp_abort(pcb);
+}
+
+void tcp_lwip_detach(struct flow *f)
+{
+	tcp_lwip_let_go(f, false);
+}
+
+void tcp_lwip_release(struct flow *f, bool reset)
+{
+	tcp_lwip_upload_free(f);
+	tcp_lwip_let_go(f, reset);
 }

@@ -107,17 +107,32 @@ static void tcp_relay_reply_to_syn(struct tg_stack *g, const uint8_t *syn,
  * ECONNREFUSED becomes a RST, so the program sees ECONNREFUSED at once;
  * anything else an ICMP error matching the cause.
  */
+/**
+ * tcp_relay_connect_end() - why a flow ends whose upstream connect failed
+ */
+static enum tg_flow_end tcp_relay_connect_end(int err)
+{
+	switch (err) {
+	case ECONNREFUSED:
+	case EACCES:
+	case EPERM:
+		return TG_END_REFUSED;
+	case ETIMEDOUT:
+		return TG_END_TIMEOUT;
+	default:
+		return TG_END_UNREACHABLE;
+	}
+}
+
 static void tcp_relay_connect_failed(struct tg_stack *g, struct flow *f,
 				     int err)
 {
 	enum packet_unreach reason = PACKET_UNREACH_HOST;
-	enum tg_flow_end end = TG_END_UNREACHABLE;
 	bool rst = false;
 
 	switch (err) {
 	case ECONNREFUSED:
 		rst = true;
-		end = TG_END_REFUSED;
 		break;
 	case ENETUNREACH:
 		reason = PACKET_UNREACH_NET;
@@ -125,10 +140,6 @@ static void tcp_relay_connect_failed(struct tg_stack *g, struct flow *f,
 	case EACCES:
 	case EPERM:
 		reason = PACKET_UNREACH_ADMIN;
-		end = TG_END_REFUSED;
-		break;
-	case ETIMEDOUT:
-		end = TG_END_TIMEOUT;
 		break;
 	default:
 		break;
@@ -136,7 +147,7 @@ static void tcp_relay_connect_failed(struct tg_stack *g, struct flow *f,
 	debug("tcp flow %llu: upstream connect: %s",
 	      (unsigned long long)f->info.id, strerror(err));
 	tcp_relay_reply_to_syn(g, f->tcp.syn, f->tcp.syn_len, reason, rst);
-	tcp_relay_end(g, f, end, true);
+	tcp_relay_end(g, f, tcp_relay_connect_end(err), true);
 }
 
 /**
@@ -226,15 +237,9 @@ static void tcp_relay_peek_connected(struct tg_stack *g, struct flow *f)
  */
 static void tcp_relay_peek_failed(struct tg_stack *g, struct flow *f, int err)
 {
-	enum tg_flow_end end = TG_END_UNREACHABLE;
-
-	if (err == ECONNREFUSED || err == EACCES || err == EPERM)
-		end = TG_END_REFUSED;
-	else if (err == ETIMEDOUT)
-		end = TG_END_TIMEOUT;
 	debug("tcp flow %llu: upstream connect after peeking: %s",
 	      (unsigned long long)f->info.id, strerror(err));
-	tcp_relay_end(g, f, end, true);
+	tcp_relay_end(g, f, tcp_relay_connect_end(err), true);
 }
 
 /**

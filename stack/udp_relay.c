@@ -132,19 +132,25 @@ static int udp_dns_resolver(const struct tg_stack *g, const struct flow *f)
 }
 
 /**
- * udp_dns_answer_slot() - answer the query in slot @i SERVFAIL, free it
+ * udp_dns_drop_slot() - forget the query in slot @i (the last slot moves in)
  */
-static void udp_dns_answer_slot(struct tg_stack *g, struct flow *f,
-				unsigned int i)
+static void udp_dns_drop_slot(struct flow_dns *d, unsigned int i)
 {
-	struct flow_dns *d = f->dns;
-
-	udp_lwip_send(g, f, d->servfail[i], d->len[i]);
 	d->n--;
 	d->id[i] = d->id[d->n];
 	d->deadline[i] = d->deadline[d->n];
 	d->len[i] = d->len[d->n];
 	memcpy(d->servfail[i], d->servfail[d->n], d->len[d->n]);
+}
+
+/**
+ * udp_dns_answer_slot() - answer the query in slot @i SERVFAIL, free it
+ */
+static void udp_dns_answer_slot(struct tg_stack *g, struct flow *f,
+				unsigned int i)
+{
+	udp_lwip_send(g, f, f->dns->servfail[i], f->dns->len[i]);
+	udp_dns_drop_slot(f->dns, i);
 }
 
 /**
@@ -210,11 +216,7 @@ static void udp_dns_answered(struct tg_stack *g, struct flow *f,
 		g->resolver_silent_until[r] = 0;
 	for (i = 0; i < d->n; i++) {
 		if (d->id[i] == udp_dns_id(msg)) {
-			d->n--;
-			d->id[i] = d->id[d->n];
-			d->deadline[i] = d->deadline[d->n];
-			d->len[i] = d->len[d->n];
-			memcpy(d->servfail[i], d->servfail[d->n], d->len[d->n]);
+			udp_dns_drop_slot(d, i);
 			return;
 		}
 	}
